@@ -1,0 +1,79 @@
+/**
+ * The cryptography the core needs, as a small synchronous interface. The default implementation
+ * (crypto/node/) is the only core-side module that imports node:crypto; tests can inject a
+ * deterministic one (fixed randomness, fixed key shares) to replay RFC 8448 byte for byte, and a
+ * browser/edge provider can come later without touching the engine.
+ */
+
+export type HashAlgorithm = 'sha256' | 'sha384' | 'sha512' | 'sha1';
+
+export interface HashContext {
+  update(data: Uint8Array): void;
+  /** The digest so far; the context stays usable (transcript hashes are read many times). */
+  peek(): Uint8Array;
+}
+
+export type AeadAlgorithm = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
+
+/** One direction's AEAD key. Nonce is 12 bytes, tag 16 bytes, appended to the ciphertext. */
+export interface AeadKey {
+  readonly algorithm: AeadAlgorithm;
+  /**
+   * Encrypts `plaintext` and returns ciphertext||tag as chunks to send in order (implementations
+   * may return one chunk or several to avoid copies).
+   */
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array[];
+  /** Decrypts ciphertext||tag; returns null when authentication fails (never throws for that). */
+  open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null;
+}
+
+/** An ephemeral key-exchange share for one named group (ECDHE, X25519, FFDHE, or a hybrid KEM later). */
+export interface KeyShare {
+  readonly group: number;
+  /** The key_exchange bytes to put in KeyShareEntry (RFC 8446 §4.2.8.2 encodings). */
+  readonly publicKey: Uint8Array;
+  /**
+   * The shared secret with the peer's key_exchange bytes. Throws TlsError(illegal_parameter)
+   * for a malformed or invalid peer share (wrong length, point not on curve, all-zero X25519 result).
+   */
+  agree(peerPublicKey: Uint8Array): Uint8Array;
+}
+
+/** A private key able to produce TLS signatures. */
+export interface SigningKey {
+  /** 'rsa' | 'rsa-pss' | 'ec' | 'ed25519' | 'ed448' */
+  readonly keyType: string;
+  /** For EC keys: 'P-256' | 'P-384' | 'P-521'. */
+  readonly curve?: string;
+  /** RSA modulus size or curve size in bits. */
+  readonly bits?: number;
+  /** The schemes this key can sign with (TLS 1.3 and 1.2 code points), in preference order. */
+  readonly schemes: readonly number[];
+  /** The SubjectPublicKeyInfo DER of the matching public key (to check it against the certificate). */
+  readonly publicKeySpki: Uint8Array;
+  sign(scheme: number, message: Uint8Array): Uint8Array;
+}
+
+export interface CryptoProvider {
+  randomBytes(n: number): Uint8Array;
+  hash(alg: HashAlgorithm): HashContext;
+  digest(alg: HashAlgorithm, data: Uint8Array): Uint8Array;
+  hashLength(alg: HashAlgorithm): number;
+  hmac(alg: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array;
+  hkdfExtract(alg: HashAlgorithm, salt: Uint8Array, ikm: Uint8Array): Uint8Array;
+  hkdfExpand(alg: HashAlgorithm, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array;
+  aead(alg: AeadAlgorithm, key: Uint8Array): AeadKey;
+  /** Named groups this provider can do, in no particular order. */
+  readonly supportedGroups: readonly number[];
+  /** A fresh ephemeral share; throws if the group is unsupported. */
+  generateKeyShare(group: number): KeyShare;
+  /**
+   * Verifies a TLS signature (RFC 8446 §4.2.3 schemes, also the rsa_pkcs1_* and *_sha1 ones
+   * used in certificates and TLS 1.2) made by the key in `spki` (SubjectPublicKeyInfo DER).
+   * Returns false for a bad signature or a key that does not fit the scheme; never throws.
+   */
+  verifySignature(scheme: number, spki: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
+  /** Loads a PEM or DER private key (PKCS#1, PKCS#8, SEC1, encrypted with `passphrase`). Throws a clear Error. */
+  loadSigningKey(key: Uint8Array | string, passphrase?: string): SigningKey;
+  timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
+}
