@@ -75,5 +75,19 @@ export interface CryptoProvider {
   verifySignature(scheme: number, spki: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
   /** Loads a PEM or DER private key (PKCS#1, PKCS#8, SEC1, encrypted with `passphrase`). Throws a clear Error. */
   loadSigningKey(key: Uint8Array | string, passphrase?: string): SigningKey;
+  /** A new long-term key pair (for self-signed certificates, the CLI). */
+  generateSigningKey(spec: KeyGenSpec): GeneratedKey;
   timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
+}
+
+export type KeyGenSpec =
+  | { type: 'rsa'; bits: 2048 | 3072 | 4096 }
+  | { type: 'ec'; curve: 'P-256' | 'P-384' | 'P-521' }
+  | { type: 'ed25519' }
+  | { type: 'ed448' };
+
+export interface GeneratedKey {
+  key: SigningKey;
+  /** Unencrypted PKCS#8 PEM of the private key. */
+  pkcs8Pem: string;
 }
