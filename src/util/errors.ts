@@ -3,7 +3,6 @@
  * (or would send) so the alert is chosen once, where the failure is detected; the Node adapter maps
  * `reason` to Node-style `ERR_*` codes (see node/errors.ts). No Node codes here.
  */
-import { AlertDescription } from '../wire/registry.js';
 
 export class TlsError extends Error {
   /**
@@ -13,7 +12,7 @@ export class TlsError extends Error {
    * @param fromPeer true when the peer sent us this alert
    */
   constructor(
-    readonly alert: AlertDescription,
+    readonly alert: number, // an AlertDescription code point (wire/registry.ts)
     readonly reason: string,
     message: string,
     readonly fromPeer = false,
@@ -23,10 +22,13 @@ export class TlsError extends Error {
   }
 }
 
+/** decode_error (RFC 8446 §6.2); util/ imports nothing, so the code point is spelled here. */
+const DECODE_ERROR_ALERT = 50;
+
 /** A malformed wire structure: always a `decode_error` alert. */
 export class DecodeError extends TlsError {
   constructor(message: string, reason = 'MalformedMessage') {
-    super(AlertDescription.decode_error, reason, message);
+    super(DECODE_ERROR_ALERT, reason, message);
     this.name = 'DecodeError';
   }
 }
