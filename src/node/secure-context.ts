@@ -1,0 +1,251 @@
+/**
+ * tls.createSecureContext: turns Node's options into the engine-ready pieces (provider, certified
+ * keys, trust anchors, suites, groups, signature schemes, version range) in one ordered function,
+ * configSecureContext, as Node's lib/internal/tls/secure-context.js does. Every check throws
+ * synchronously with Node's error code; nothing here touches a socket.
+ */
+import type { CertifiedKey, CommonConfig } from '../connection/types.js';
+import type { CryptoProvider, SigningKey } from '../crypto/provider.js';
+import type { CertificateVerifier } from '../handshake/common/verifier.js';
+import { decodePem, pemCertificates } from '../pki/pem.js';
+import { parseCertificate } from '../pki/x509.js';
+import { selectCiphers } from './cipher-list.js';
+import { liveDefaults } from './defaults.js';
+import { createVerifier, defaultProvider } from './deps.js';
+import { codedError, errInvalidArgType, errInvalidArgValue } from './errors.js';
+import {
+  TLS1_2_VERSION,
+  TLS1_3_VERSION,
+  isBinaryLike,
+  parseSecureProtocol,
+  parseVersion,
+  toText,
+  validateBinaryOrArray,
+  validateObject,
+  validateString,
+  type BinaryLike,
+} from './options.js';
+import { DEFAULT_GROUPS, DEFAULT_SIGALGS, groupByName, sigalgByName } from './tables.js';
+
+export interface KeyObjectOption {
+  pem: BinaryLike;
+  passphrase?: string;
+}
+
+export interface SecureContextOptions {
+  key?: BinaryLike | (BinaryLike | KeyObjectOption)[];
+  cert?: BinaryLike | BinaryLike[];
+  ca?: BinaryLike | BinaryLike[];
+  crl?: BinaryLike | BinaryLike[];
+  passphrase?: string;
+  pfx?: unknown;
+  ciphers?: string;
+  ecdhCurve?: string;
+  sigalgs?: string;
+  minVersion?: string;
+  maxVersion?: string;
+  secureProtocol?: string;
+  honorCipherOrder?: boolean;
+  sessionIdContext?: string;
+  [option: string]: unknown;
+}
+
+/** The credentials object: what every connection made with it shares. */
+export class SecureContext {
+  provider: CryptoProvider = defaultProvider();
+  /** Certificate chains with their keys, as configured (the engine picks one per handshake). */
+  certificates: CertifiedKey[] = [];
+  /** DER trust anchors from `ca`; undefined = the default root store. */
+  ca: Uint8Array[] | undefined;
+  crl: Uint8Array[] | undefined;
+  minVersion = TLS1_2_VERSION;
+  maxVersion = TLS1_3_VERSION;
+  cipherSuites: number[] = [];
+  groups: number[] = [...DEFAULT_GROUPS];
+  signatureSchemes: number[] = [...DEFAULT_SIGALGS];
+  honorCipherOrder = true;
+  private verifierCache: CertificateVerifier | undefined;
+
+  /** Node code reads `ctx.context` (the native handle); ours is the object itself. */
+  get context(): SecureContext {
+    return this;
+  }
+
+  /** Built on first use so a server-only context never loads the root store. */
+  get verifier(): CertificateVerifier {
+    this.verifierCache ??= createVerifier({ provider: this.provider, ca: this.ca, crl: this.crl });
+    return this.verifierCache;
+  }
+
+  /** The engine config fields every connection made with this context shares. */
+  commonConfig(): CommonConfig {
+    return {
+      provider: this.provider,
+      minVersion: this.minVersion,
+      maxVersion: this.maxVersion,
+      cipherSuites: this.cipherSuites,
+      groups: this.groups,
+      signatureSchemes: this.signatureSchemes,
+      verifier: this.verifier,
+    };
+  }
+}
+
+export function createSecureContext(options: SecureContextOptions = {}): SecureContext {
+  const ctx = new SecureContext();
+  configSecureContext(ctx, options);
+  return ctx;
+}
+
+export function isSecureContext(v: unknown): v is SecureContext {
+  return v instanceof SecureContext;
+}
+
+/**
+ * The ordered conversion, one step per option family. The order matters where options interact:
+ * versions before ciphers (a cipher string without TLS 1.3 names caps the version, as in Node).
+ */
+export function configSecureContext(ctx: SecureContext, options: SecureContextOptions, name = 'options'): void {
+  validateObject(options, name);
+  configureVersions(ctx, options);
+  configureCa(ctx, options, name);
+  configureKeysAndCerts(ctx, options, name);
+  configureSigalgs(ctx, options, name);
+  if (options.pfx !== undefined && options.pfx !== null) {
+    throw codedError('ERR_TLS_PFX_UNSUPPORTED', 'options.pfx is not supported yet by ts-tls; use key and cert', TypeError);
+  }
+  configureCiphers(ctx, options, name);
+  configureEcdhCurve(ctx, options, name);
+  configureCrl(ctx, options, name);
+  if (options.honorCipherOrder !== undefined) ctx.honorCipherOrder = !!options.honorCipherOrder;
+}
+
+function configureVersions(ctx: SecureContext, o: SecureContextOptions): void {
+  const { secureProtocol, minVersion, maxVersion } = o;
+  if (secureProtocol !== undefined && secureProtocol !== null) {
+    // Node: a method and an explicit version range contradict each other.
+    const conflict = minVersion !== undefined ? minVersion : maxVersion;
+    if (conflict !== undefined) {
+      throw codedError(
+        'ERR_TLS_PROTOCOL_VERSION_CONFLICT',
+        `TLS protocol version ${JSON.stringify(conflict)} conflicts with secureProtocol ${JSON.stringify(secureProtocol)}`,
+        TypeError,
+      );
+    }
+    const [min, max] = parseSecureProtocol(secureProtocol);
+    ctx.minVersion = min ?? TLS1_2_VERSION;
+    ctx.maxVersion = max ?? TLS1_3_VERSION;
+    return;
+  }
+  ctx.minVersion = parseVersion(minVersion ?? liveDefaults.DEFAULT_MIN_VERSION, 'minimum', 'options.minVersion');
+  ctx.maxVersion = parseVersion(maxVersion ?? liveDefaults.DEFAULT_MAX_VERSION, 'maximum', 'options.maxVersion');
+  if (ctx.minVersion > ctx.maxVersion) {
+    throw codedError(
+      'ERR_TLS_INVALID_PROTOCOL_VERSION',
+      `minVersion ${String(minVersion ?? liveDefaults.DEFAULT_MIN_VERSION)} is above maxVersion ${String(maxVersion ?? liveDefaults.DEFAULT_MAX_VERSION)}: no protocol version is left`,
+      TypeError,
+    );
+  }
+}
+
+function configureCa(ctx: SecureContext, o: SecureContextOptions, name: string): void {
+  if (o.ca === undefined || o.ca === null) return;
+  const entries = validateBinaryOrArray(o.ca, `${name}.ca`);
+  const ders: Uint8Array[] = [];
+  for (const entry of entries) ders.push(...pemCertificates(toText(entry)));
+  ctx.ca = ders;
+}
+
+function configureKeysAndCerts(ctx: SecureContext, o: SecureContextOptions, name: string): void {
+  if (o.passphrase !== undefined && o.passphrase !== null) validateString(o.passphrase, `${name}.passphrase`);
+  const keys: SigningKey[] = [];
+  if (o.key !== undefined && o.key !== null && (o.key as unknown) !== '') {
+    const list = Array.isArray(o.key) ? o.key : [o.key];
+    for (const entry of list) {
+      let pem: unknown = entry;
+      let passphrase = o.passphrase;
+      if (entry !== null && typeof entry === 'object' && !ArrayBuffer.isView(entry)) {
+        pem = (entry as KeyObjectOption).pem;
+        passphrase = (entry as KeyObjectOption).passphrase ?? o.passphrase;
+      }
+      if (!isBinaryLike(pem)) {
+        throw errInvalidArgType(`${name}.key`, 'of type string or an instance of Buffer, TypedArray, or DataView', pem);
+      }
+      keys.push(ctx.provider.loadSigningKey(toText(pem), passphrase ?? undefined));
+    }
+  }
+  if (o.cert === undefined || o.cert === null || (o.cert as unknown) === '') return;
+  const chains = validateBinaryOrArray(o.cert, `${name}.cert`).map((c) => pemCertificates(toText(c)));
+  for (const chain of chains) {
+    if (chain.length === 0) {
+      throw codedError('ERR_OSSL_PEM_NO_START_LINE', 'error:0480006C:PEM routines::no start line', Error, {
+        library: 'PEM routines',
+        reason: 'no start line',
+      });
+    }
+    const spki = parseCertificate(chain[0]!).spki;
+    const key = keys.find((k) => sameBytes(k.publicKeySpki, spki));
+    if (!key) {
+      if (keys.length === 0) continue; // a cert without a key is inert, as in OpenSSL
+      throw codedError('ERR_OSSL_X509_KEY_VALUES_MISMATCH', 'error:05800074:x509 certificate routines::key values mismatch', Error, {
+        library: 'x509 certificate routines',
+        reason: 'key values mismatch',
+      });
+    }
+    ctx.certificates.push({ chain, key });
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function configureSigalgs(ctx: SecureContext, o: SecureContextOptions, name: string): void {
+  if (o.sigalgs === undefined || o.sigalgs === null) return;
+  validateString(o.sigalgs, `${name}.sigalgs`);
+  if (o.sigalgs === '') throw errInvalidArgValue(`${name}.sigalgs`, o.sigalgs);
+  const ids = o.sigalgs.split(':').map((n) => {
+    const id = sigalgByName(n.trim());
+    if (id === undefined) throw codedError('ERR_CRYPTO_OPERATION_FAILED', `Failed to set sigalgs: unknown signature algorithm '${n}'`);
+    return id;
+  });
+  ctx.signatureSchemes = [...new Set(ids)];
+}
+
+function configureCiphers(ctx: SecureContext, o: SecureContextOptions, name: string): void {
+  if (o.ciphers !== undefined && o.ciphers !== null) validateString(o.ciphers, `${name}.ciphers`);
+  const sel = selectCiphers(o.ciphers || liveDefaults.DEFAULT_CIPHERS);
+  // Node (processCiphers): no TLS 1.3 names → TLS 1.2 only; no TLS 1.2 suites → TLS 1.3 only.
+  if (sel.noTls13Named && ctx.minVersion < TLS1_3_VERSION) ctx.maxVersion = Math.min(ctx.maxVersion, TLS1_2_VERSION);
+  if (sel.tls12.length === 0 && ctx.maxVersion > TLS1_2_VERSION) ctx.minVersion = Math.max(ctx.minVersion, TLS1_3_VERSION);
+  ctx.cipherSuites = [...sel.tls13, ...sel.tls12];
+}
+
+function configureEcdhCurve(ctx: SecureContext, o: SecureContextOptions, name: string): void {
+  const curve = o.ecdhCurve ?? liveDefaults.DEFAULT_ECDH_CURVE;
+  validateString(curve, `${name}.ecdhCurve`);
+  if (curve === 'auto') {
+    ctx.groups = DEFAULT_GROUPS.filter((g) => ctx.provider.supportedGroups.includes(g));
+    return;
+  }
+  const ids = curve.split(':').map((n) => {
+    const id = groupByName(n.trim());
+    if (id === undefined || !ctx.provider.supportedGroups.includes(id)) {
+      throw codedError('ERR_CRYPTO_OPERATION_FAILED', `Failed to set ECDH curve: unknown or unsupported group '${n}'`);
+    }
+    return id;
+  });
+  ctx.groups = [...new Set(ids)];
+}
+
+function configureCrl(ctx: SecureContext, o: SecureContextOptions, name: string): void {
+  if (o.crl === undefined || o.crl === null) return;
+  const entries = validateBinaryOrArray(o.crl, `${name}.crl`);
+  const ders: Uint8Array[] = [];
+  for (const entry of entries) {
+    for (const block of decodePem(toText(entry))) if (block.label === 'X509 CRL') ders.push(block.der);
+  }
+  ctx.crl = ders;
+}
