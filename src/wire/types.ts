@@ -125,6 +125,12 @@ export interface CertificateRequest {
   type: 'certificate_request';
   // TLS 1.3 (RFC 8446 §4.3.2)
   context: Uint8Array;
+  /**
+   * TLS 1.2 only (RFC 5246 §7.4.4): ClientCertificateType list. In TLS 1.2 `context` and
+   * `extensions` are empty, supported_signature_algorithms goes to `ext.signatureAlgorithms` and
+   * certificate_authorities to `ext.certificateAuthorities`.
+   */
+  certificateTypes?: number[];
   extensions: RawExtension[];
   ext: {
     signatureAlgorithms?: number[];

@@ -1,0 +1,101 @@
+/**
+ * Joins handshake record payloads into whole handshake messages (RFC 8446 §5.1: "Handshake
+ * messages MAY be coalesced into a single TLSPlaintext record or fragmented across several such
+ * records"). A message that lies inside one pushed fragment is returned as a view (no copy);
+ * only messages split across fragments are copied together.
+ *
+ * Buffering is bounded: each message header is checked as soon as its 4 bytes are present, and a
+ * declared length above MAX_HANDSHAKE_MESSAGE fails before more of that message is kept.
+ * The connection must also check `isEmpty()` at every key change (RFC 8446 §5.1: handshake
+ * messages MUST NOT span key changes; unexpected_message otherwise).
+ */
+import { TlsError } from '../util/errors.js';
+import { AlertDescription } from './registry.js';
+
+/** Largest handshake message we accept, header excluded (a Certificate chain is the big one). */
+export const MAX_HANDSHAKE_MESSAGE = 128 * 1024;
+const HEADER = 4;
+
+export class HandshakeJoiner {
+  private chunks: Uint8Array[] = [];
+  /** Read offset into chunks[0]. */
+  private head = 0;
+  private total = 0;
+  /** Bytes (from the read position) whose message headers have been checked. */
+  private checked = 0;
+
+  constructor(private readonly maxMessage = MAX_HANDSHAKE_MESSAGE) {}
+
+  /**
+   * Adds one handshake record payload. Throws TlsError(illegal_parameter,
+   * 'HandshakeMessageTooLarge') when a message announces more than the limit; the joiner is then
+   * emptied and should be dropped with the connection.
+   */
+  push(fragment: Uint8Array): void {
+    if (fragment.length === 0) return;
+    this.chunks.push(fragment);
+    this.total += fragment.length;
+    while (this.checked + HEADER <= this.total) {
+      const len = (this.byteAt(this.checked + 1) << 16) | (this.byteAt(this.checked + 2) << 8) | this.byteAt(this.checked + 3);
+      if (len > this.maxMessage) {
+        this.chunks = [];
+        this.head = this.total = this.checked = 0;
+        throw new TlsError(AlertDescription.illegal_parameter, 'HandshakeMessageTooLarge', `handshake message of ${len} bytes exceeds the ${this.maxMessage}-byte limit`);
+      }
+      this.checked += HEADER + len;
+    }
+  }
+
+  /** The next whole message (header included), or undefined until more bytes arrive. */
+  next(): Uint8Array | undefined {
+    if (this.total < HEADER) return undefined;
+    const len = (this.byteAt(1) << 16) | (this.byteAt(2) << 8) | this.byteAt(3);
+    const size = HEADER + len;
+    if (this.total < size) return undefined;
+    const first = this.chunks[0]!;
+    let out: Uint8Array;
+    if (first.length - this.head >= size) {
+      out = first.subarray(this.head, this.head + size);
+      this.head += size;
+    } else {
+      out = new Uint8Array(size);
+      let o = 0;
+      while (o < size) {
+        const c = this.chunks[0]!;
+        const n = Math.min(c.length - this.head, size - o);
+        out.set(c.subarray(this.head, this.head + n), o);
+        o += n;
+        this.head += n;
+        if (this.head === c.length) this.dropFirst();
+      }
+    }
+    if (this.chunks.length > 0 && this.head === this.chunks[0]!.length) this.dropFirst();
+    this.total -= size;
+    this.checked -= size;
+    return out;
+  }
+
+  /** Bytes buffered that do not yet form a whole message (or are not yet taken with next()). */
+  get pendingBytes(): number {
+    return this.total;
+  }
+
+  isEmpty(): boolean {
+    return this.total === 0;
+  }
+
+  private dropFirst(): void {
+    this.chunks.shift();
+    this.head = 0;
+  }
+
+  /** The byte at `i` past the read position (i < total). */
+  private byteAt(i: number): number {
+    let k = this.head + i;
+    for (const c of this.chunks) {
+      if (k < c.length) return c[k]!;
+      k -= c.length;
+    }
+    return 0;
+  }
+}
