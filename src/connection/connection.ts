@@ -1,0 +1,314 @@
+/**
+ * The sans-I/O connection: bytes in (`receive`), records out (`takeOutgoing`), typed events out.
+ *
+ * The dispatch loop pulls one record at a time from the RecordReader, so a key installed by a
+ * handshake state takes effect exactly at the next record boundary:
+ *
+ *   bytes -> RecordReader -> alert      -> peerClosed / error(fromPeer)
+ *                         -> CCS        -> dropped (compatibility mode) or unexpected_message
+ *                         -> handshake  -> HandshakeJoiner -> decodeHandshake -> state.handle
+ *                         -> app data   -> `data` events
+ *
+ * Failure is sticky: `fatal` queues our alert once and every later call is a no-op. Nothing but
+ * events leaves `receive()`: any exception that is not a TlsError becomes internal_error.
+ */
+import type { DecodedHandshake, HandshakeMessage } from '../wire/types.js';
+import { AlertDescription, AlertLevel, ContentType, nameOf, ProtocolVersion } from '../wire/registry.js';
+import { decodeAlert, encodeAlert } from '../wire/alert.js';
+import { decodeHandshake, encodeHandshake } from '../wire/handshake/index.js';
+import { HandshakeJoiner } from '../wire/handshake-joiner.js';
+import { RecordReader, RecordWriter } from '../record/index.js';
+import { TlsError } from '../util/errors.js';
+import type { HandshakeEvent, HandshakeIo, HandshakeState, HandshakeSummary, TrafficKeyInstall } from '../handshake/common/state.js';
+import { messageName } from '../handshake/common/state.js';
+import { startClient, startServer } from '../handshake/hello.js';
+import { ExpectTraffic } from '../handshake/tls13/traffic.js';
+import type { ClientConfig, ConnectionEvent, NegotiatedParams, ServerConfig, ServerHelloDecision, TlsConnection } from './types.js';
+
+/** RFC 8446 §5.1 allows empty application_data records; a peer sending only those is stalling us. */
+export const MAX_EMPTY_RECORDS_IN_ROW = 32;
+/** TLS 1.3 has only two non-fatal alerts (close_notify, user_canceled); more than a few in a row is abuse. */
+export const MAX_WARNING_ALERTS_IN_ROW = 4;
+/** KeyUpdates cost us key derivations; more than this many within KEY_UPDATE_WINDOW_RECORDS records is abuse. */
+export const MAX_KEY_UPDATES_PER_WINDOW = 32;
+export const KEY_UPDATE_WINDOW_RECORDS = 1024;
+/** Compatibility-mode CCS records accepted during one handshake (RFC 8446 §D.4: one per peer, allow a spare). */
+export const MAX_COMPAT_CCS = 2;
+/** The bounds of setMaxFragmentLength (Node: tlsSocket.setMaxSendFragment). */
+export const MIN_FRAGMENT_LENGTH = 512;
+export const MAX_FRAGMENT_LENGTH = 16384;
+
+export class Connection implements TlsConnection {
+  private readonly reader = new RecordReader();
+  private readonly writer = new RecordWriter();
+  private readonly joiner = new HandshakeJoiner();
+  private state: HandshakeState | undefined;
+  private events: ConnectionEvent[] = [];
+  private fail: TlsError | undefined;
+  private writeProtected = false;
+  private done = false;
+  private summary: NegotiatedParams | undefined;
+  private sentClose = false;
+  private receivedClose = false;
+  private emptyInRow = 0;
+  private warningsInRow = 0;
+  private compatCcs = 0;
+  private recordsInWindow = 0;
+  private keyUpdatesInWindow = 0;
+  private readonly io: HandshakeIo;
+
+  constructor(
+    readonly isServer: boolean,
+    private readonly config: ClientConfig | ServerConfig,
+  ) {
+    this.io = this.makeIo();
+    this.setMaxFragmentLength(config.maxFragmentLength ?? MAX_FRAGMENT_LENGTH);
+    if (isServer) this.state = startServer(config as ServerConfig);
+  }
+
+  get handshakeComplete(): boolean {
+    return this.done;
+  }
+  get negotiated(): NegotiatedParams | undefined {
+    return this.summary;
+  }
+  get failure(): TlsError | undefined {
+    return this.fail;
+  }
+  get outgoingBytes(): number {
+    return this.writer.queuedBytes;
+  }
+
+  start(): ConnectionEvent[] {
+    if (this.isServer || this.state || this.fail) return this.drain();
+    this.guard(() => {
+      this.state = startClient(this.io, this.config as ClientConfig);
+    });
+    return this.drain();
+  }
+
+  receive(bytes: Uint8Array): ConnectionEvent[] {
+    if (this.fail) return [];
+    if (!this.state) this.start();
+    this.guard(() => {
+      this.reader.push(bytes);
+      this.pump();
+    });
+    return this.drain();
+  }
+
+  takeOutgoing(): Uint8Array[] {
+    return this.writer.take();
+  }
+
+  write(data: Uint8Array): void {
+    if (this.fail) throw this.fail;
+    if (!this.done) throw new Error('cannot write application data before the handshake completes');
+    if (this.sentClose) throw new Error('cannot write after close()');
+    if (data.length === 0) return;
+    this.writer.seal(ContentType.application_data, data);
+  }
+
+  close(): void {
+    if (this.fail || this.sentClose) return;
+    this.sentClose = true;
+    this.writeRecord(ContentType.alert, encodeAlert(AlertLevel.warning, AlertDescription.close_notify));
+  }
+
+  keyUpdate(requestPeer: boolean): void {
+    if (this.fail) throw this.fail;
+    if (!(this.state instanceof ExpectTraffic) || !this.done) throw new Error('KeyUpdate needs a completed TLS 1.3 handshake');
+    if (this.sentClose) throw new Error('cannot update keys after close()');
+    this.state.sendKeyUpdate(this.io, requestPeer);
+  }
+
+  resumeHandshake(decision: ServerHelloDecision): ConnectionEvent[] {
+    if (this.fail) return [];
+    const state = this.state;
+    if (!state?.paused || !state.resume) throw new Error('resumeHandshake called while the handshake is not waiting for a decision');
+    this.guard(() => {
+      this.state = state.resume!(this.io, decision);
+      this.pump();
+    });
+    return this.drain();
+  }
+
+  exportKeyingMaterial(label: string, context: Uint8Array | undefined, length: number): Uint8Array {
+    if (!(this.state instanceof ExpectTraffic) || !this.done) throw new Error('keying material is available only after the handshake');
+    return this.state.exportKeyingMaterial(this.io, label, context, length);
+  }
+
+  setMaxFragmentLength(n: number): void {
+    if (!Number.isInteger(n) || n < MIN_FRAGMENT_LENGTH || n > MAX_FRAGMENT_LENGTH) {
+      throw new RangeError(`max fragment length must be an integer in ${MIN_FRAGMENT_LENGTH}..${MAX_FRAGMENT_LENGTH}`);
+    }
+    this.writer.maxFragment = n;
+  }
+
+  // --- the dispatch loop ---
+
+  /** Processes buffered handshake messages, then records, until input runs out or the state pauses. */
+  private pump(): void {
+    while (!this.fail && this.state && !this.state.paused) {
+      const raw = this.joiner.next();
+      if (raw) {
+        this.processHandshake(raw);
+        continue;
+      }
+      const rec = this.reader.next();
+      if (!rec) return;
+      this.processRecord(rec.type, rec.payload);
+    }
+  }
+
+  private processRecord(type: number, payload: Uint8Array): void {
+    if (this.receivedClose) return; // RFC 8446 §6.1: "Any data received after a closure alert has been received MUST be ignored."
+    this.countRecord(payload.length);
+    switch (type) {
+      case ContentType.alert:
+        return this.processAlert(payload);
+      case ContentType.change_cipher_spec:
+        return this.processChangeCipherSpec(payload);
+      case ContentType.handshake:
+        // §5.1: "Implementations MUST NOT send zero-length fragments of Handshake types".
+        if (payload.length === 0) throw new TlsError(AlertDescription.unexpected_message, 'EmptyHandshakeRecord', 'received a zero-length handshake record');
+        this.warningsInRow = 0;
+        this.joiner.push(payload);
+        return;
+      case ContentType.application_data:
+        if (!this.done) throw new TlsError(AlertDescription.unexpected_message, 'ApplicationDataBeforeHandshake', 'application data arrived before the handshake completed');
+        if (!this.joiner.isEmpty()) throw new TlsError(AlertDescription.unexpected_message, 'DataInterleavedWithHandshake', 'application data interleaved with a fragmented handshake message');
+        this.warningsInRow = 0;
+        if (payload.length > 0) this.events.push({ type: 'data', data: payload });
+        return;
+      default:
+        throw new TlsError(AlertDescription.unexpected_message, 'UnexpectedContentType', `unexpected record content type ${type}`);
+    }
+  }
+
+  private countRecord(length: number): void {
+    this.emptyInRow = length === 0 ? this.emptyInRow + 1 : 0;
+    if (this.emptyInRow > MAX_EMPTY_RECORDS_IN_ROW) {
+      throw new TlsError(AlertDescription.unexpected_message, 'TooManyEmptyRecords', `more than ${MAX_EMPTY_RECORDS_IN_ROW} empty records in a row`);
+    }
+    if (++this.recordsInWindow >= KEY_UPDATE_WINDOW_RECORDS) this.recordsInWindow = this.keyUpdatesInWindow = 0;
+  }
+
+  private processAlert(payload: Uint8Array): void {
+    const alert = decodeAlert(payload);
+    if (alert.description === AlertDescription.close_notify) {
+      this.receivedClose = true;
+      this.events.push({ type: 'peerClosed' });
+      return;
+    }
+    // RFC 8446 §6: every alert except close_notify and user_canceled is an error alert "regardless of the AlertLevel".
+    if (alert.description === AlertDescription.user_canceled && alert.level === AlertLevel.warning) {
+      if (++this.warningsInRow > MAX_WARNING_ALERTS_IN_ROW) {
+        throw new TlsError(AlertDescription.unexpected_message, 'TooManyWarningAlerts', `more than ${MAX_WARNING_ALERTS_IN_ROW} warning alerts in a row`);
+      }
+      return;
+    }
+    const name = nameOf(AlertDescription, alert.description);
+    this.fatal(new TlsError(alert.description, 'PeerSentFatalAlert', `peer sent ${alert.level === AlertLevel.fatal ? 'fatal' : 'warning'} alert ${name}`, true));
+  }
+
+  /**
+   * RFC 8446 §5: "An implementation may receive an unencrypted record of type change_cipher_spec
+   * consisting of the single byte value 0x01 at any time after the first ClientHello message has
+   * been sent or received and before the peer's Finished message has been received and MUST simply
+   * drop it without further processing. [...] any other change_cipher_spec value or [...] a
+   * protected change_cipher_spec record MUST abort the handshake with an "unexpected_message" alert."
+   */
+  private processChangeCipherSpec(payload: Uint8Array): void {
+    const ok = this.state?.acceptsCompatCcs && payload.length === 1 && payload[0] === 1 && this.joiner.isEmpty() && this.compatCcs < MAX_COMPAT_CCS;
+    if (!ok) throw new TlsError(AlertDescription.unexpected_message, 'UnexpectedChangeCipherSpec', 'change_cipher_spec is only allowed once, as the 0x01 compatibility record during the handshake');
+    this.compatCcs++;
+  }
+
+  private processHandshake(raw: Uint8Array): void {
+    const msg = decodeHandshake(raw, ProtocolVersion.TLSv1_3);
+    this.trace('received', msg, raw);
+    if (msg.type === 'key_update' && ++this.keyUpdatesInWindow > MAX_KEY_UPDATES_PER_WINDOW) {
+      throw new TlsError(AlertDescription.unexpected_message, 'TooManyKeyUpdates', `more than ${MAX_KEY_UPDATES_PER_WINDOW} KeyUpdates within ${KEY_UPDATE_WINDOW_RECORDS} records`);
+    }
+    const m: DecodedHandshake = { msg, raw };
+    this.state = this.state!.handle(this.io, m);
+  }
+
+  // --- output and errors ---
+
+  private makeIo(): HandshakeIo {
+    const provider = this.config.provider;
+    const now = this.config.now ?? (() => Date.now());
+    return {
+      provider,
+      now,
+      send: (msg: HandshakeMessage): Uint8Array => {
+        const raw = encodeHandshake(msg, ProtocolVersion.TLSv1_3);
+        this.writeRecord(ContentType.handshake, raw);
+        this.trace('sent', msg, raw);
+        return raw;
+      },
+      sendChangeCipherSpec: (): void => this.writer.writePlain(ContentType.change_cipher_spec, new Uint8Array([1])),
+      setReadKey: (k: TrafficKeyInstall): void => {
+        // §5.1: "Handshake messages MUST NOT span key changes."
+        if (!this.joiner.isEmpty()) {
+          throw new TlsError(AlertDescription.unexpected_message, 'HandshakeSpansKeyChange', 'a handshake message is pending across a key change');
+        }
+        this.reader.setReadKey13(k.aead, k.iv);
+      },
+      setWriteKey: (k: TrafficKeyInstall): void => {
+        this.writer.setWriteKey13(k.aead, k.iv);
+        this.writeProtected = true;
+      },
+      emit: (e: HandshakeEvent): void => {
+        this.events.push(e);
+      },
+      complete: (s: HandshakeSummary): void => {
+        this.summary = s;
+        this.done = true;
+        this.events.push({ type: 'handshakeDone' });
+      },
+    };
+  }
+
+  private writeRecord(type: number, payload: Uint8Array): void {
+    if (this.writeProtected) this.writer.seal(type, payload);
+    else this.writer.writePlain(type, payload);
+  }
+
+  private trace(direction: 'sent' | 'received', msg: HandshakeMessage, raw: Uint8Array): void {
+    const name = msg.type === 'server_hello' && msg.isHelloRetryRequest ? 'HelloRetryRequest' : messageName(msg.type);
+    this.events.push({ type: 'trace', direction, message: `${name} (${raw.length} bytes)` });
+  }
+
+  /** Runs `fn`; a TlsError becomes `fatal`, anything else becomes internal_error. */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      if (e instanceof TlsError) this.fatal(e);
+      else this.fatal(new TlsError(AlertDescription.internal_error, 'InternalError', `internal error: ${(e as Error)?.message ?? String(e)}`));
+    }
+  }
+
+  /** Records the sticky failure, queues our alert (encrypted once keys exist) and reports it. */
+  private fatal(err: TlsError): void {
+    if (this.fail) return;
+    this.fail = err;
+    if (!err.fromPeer && !this.sentClose) {
+      try {
+        this.writeRecord(ContentType.alert, encodeAlert(AlertLevel.fatal, err.alert));
+      } catch {
+        // The alert is best effort: a failing write path must not hide the original error.
+      }
+    }
+    this.events.push({ type: 'error', error: err });
+  }
+
+  private drain(): ConnectionEvent[] {
+    const out = this.events;
+    this.events = [];
+    return out;
+  }
+}

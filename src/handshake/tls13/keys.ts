@@ -1,0 +1,101 @@
+/**
+ * What the TLS 1.3 state machines need from the suite table and the key schedule, in the shapes
+ * the states use: suite parameters, the secrets of one handshake in RFC 8446 §7.1 order, Finished
+ * data (§4.4.4), traffic keys (§7.3), KeyUpdate (§7.2) and the exporter (§7.5). The derivations
+ * themselves are key-schedule.ts; this adapter keeps the states independent of its details.
+ */
+import type { AeadAlgorithm, AeadKey, CryptoProvider, HashAlgorithm } from '../../crypto/provider.js';
+import { suiteById } from '../../suites/suites.js';
+import { TlsError } from '../../util/errors.js';
+import { AlertDescription, ProtocolVersion } from '../../wire/registry.js';
+import * as ks from './key-schedule.js';
+
+export interface Tls13Suite {
+  id: number;
+  hash: HashAlgorithm;
+  hashLen: number;
+  aead: AeadAlgorithm;
+  keyLength: number;
+}
+
+const HASH_LENGTH: Record<HashAlgorithm, number> = { sha1: 20, sha256: 32, sha384: 48, sha512: 64 };
+
+/** A TLS 1.3 AEAD suite from the suite table, or undefined (unknown, TLS 1.2-only, or not AEAD). */
+export function tls13Suite(id: number): Tls13Suite | undefined {
+  const row = suiteById(id);
+  if (!row || !row.versions.includes(ProtocolVersion.TLSv1_3) || row.cipher.kind !== 'aead') return undefined;
+  return { id, hash: row.hash, hashLen: HASH_LENGTH[row.hash], aead: row.cipher.aead, keyLength: row.keyLength };
+}
+
+/** Secrets available after ServerHello (the Handshake Secret stage). No PSK yet: the early secret is from zeros. */
+export class HandshakeSecrets {
+  readonly clientTraffic: Uint8Array;
+  readonly serverTraffic: Uint8Array;
+  private readonly stage: ks.HandshakeSecret;
+
+  /** `helloHash` = Transcript-Hash(ClientHello..ServerHello). */
+  constructor(
+    private readonly p: CryptoProvider,
+    readonly suite: Tls13Suite,
+    sharedSecret: Uint8Array,
+    helloHash: Uint8Array,
+  ) {
+    this.stage = ks.EarlySecret.fromPsk(p, suite.hash).handshake(sharedSecret);
+    this.clientTraffic = this.stage.clientHandshakeTrafficSecret(helloHash);
+    this.serverTraffic = this.stage.serverHandshakeTrafficSecret(helloHash);
+  }
+
+  /** `serverFinishedHash` = Transcript-Hash(ClientHello..server Finished). */
+  master(serverFinishedHash: Uint8Array): ApplicationSecrets {
+    const m = this.stage.master();
+    return {
+      suite: this.suite,
+      master: m,
+      clientTraffic: m.clientApplicationTrafficSecret(serverFinishedHash),
+      serverTraffic: m.serverApplicationTrafficSecret(serverFinishedHash),
+      exporterMaster: m.exporterMasterSecret(serverFinishedHash),
+    };
+  }
+}
+
+export interface ApplicationSecrets {
+  suite: Tls13Suite;
+  master: ks.MasterSecret;
+  clientTraffic: Uint8Array;
+  serverTraffic: Uint8Array;
+  exporterMaster: Uint8Array;
+}
+
+/** RFC 8446 §4.4.4 verify_data for the sender whose handshake traffic secret is `trafficSecret`. */
+export function finishedVerifyData(p: CryptoProvider, s: Tls13Suite, trafficSecret: Uint8Array, transcriptHash: Uint8Array): Uint8Array {
+  return ks.finishedVerifyData(p, s.hash, trafficSecret, transcriptHash);
+}
+
+export interface TrafficKey {
+  aead: AeadKey;
+  iv: Uint8Array;
+}
+
+/** RFC 8446 §7.3: one direction's record protection from a traffic secret. */
+export function trafficKey(p: CryptoProvider, s: Tls13Suite, secret: Uint8Array): TrafficKey {
+  const k = ks.trafficKeys(p, s, secret);
+  return { aead: p.aead(s.aead, k.key), iv: k.iv };
+}
+
+/** RFC 8446 §7.2 KeyUpdate. */
+export function nextTrafficSecret(p: CryptoProvider, s: Tls13Suite, secret: Uint8Array): Uint8Array {
+  return ks.nextTrafficSecret(p, s.hash, secret);
+}
+
+/** Exporter output limit: HKDF-Expand yields at most 255 hash blocks (RFC 5869 §2.3). */
+export function maxExportLength(s: Tls13Suite): number {
+  return 255 * s.hashLen;
+}
+
+/** RFC 8446 §7.5 TLS-Exporter; an absent context hashes like an empty one in TLS 1.3. */
+export function exportKeyingMaterial(p: CryptoProvider, s: Tls13Suite, exporterMaster: Uint8Array, label: string, context: Uint8Array | undefined, length: number): Uint8Array {
+  if (!Number.isInteger(length) || length < 0 || length > maxExportLength(s)) {
+    throw new TlsError(AlertDescription.internal_error, 'ExporterLengthOutOfRange', `exporter length must be 0..${maxExportLength(s)}`);
+  }
+  return ks.exporter(p, s.hash, exporterMaster, label, context, length);
+}

@@ -1,0 +1,324 @@
+/**
+ * The TLS 1.3 server (RFC 8446 §2, full handshake), one class per expected message:
+ *
+ *   (hello.ts ExpectClientHello) -> acceptClientHello13
+ *     -> [HelloRetryRequest -> ExpectSecondClientHello]
+ *     -> ServerHello, EncryptedExtensions, [CertificateRequest], Certificate, CertificateVerify, Finished
+ *     -> [ExpectClientCertificate -> ExpectClientCertificateVerify] -> ExpectClientFinished -> ExpectTraffic
+ */
+import { bytesEqual } from '../../util/bytes.js';
+import { TlsError } from '../../util/errors.js';
+import { AlertDescription, nameOf, NamedGroup, ProtocolVersion } from '../../wire/registry.js';
+import type { CertificateRequest, ClientHello, DecodedHandshake, KeyShareEntry, ServerHello } from '../../wire/types.js';
+import { firstCommon, isTls13SignatureScheme, selectAlpn, selectGroup, selectSignatureScheme } from '../common/negotiate.js';
+import type { CertChecked, FinishedVerified, NoPeerAuth, SignatureVerified } from '../common/proofs.js';
+import { noPeerAuth } from '../common/proofs.js';
+import type { HandshakeCertifiedKey, HandshakeIo, HandshakeState, ServerHandshakeConfig } from '../common/state.js';
+import { expectType } from '../common/state.js';
+import { Transcript } from '../common/transcript.js';
+import type { ChainVerdict } from '../common/verifier.js';
+import { checkCertificateContext, checkChain, CLIENT_CV_CONTEXT, keylogLine, makeFinished, SERVER_CV_CONTEXT, signCertificateVerify, verifyCertificateVerify, verifyFinished } from './auth.js';
+import { HandshakeSecrets, tls13Suite, trafficKey, type ApplicationSecrets, type Tls13Suite } from './keys.js';
+import { ExpectTraffic } from './traffic.js';
+
+/** The server config after the application's ClientHello decision. `selectedAlpn: false` = no ALPN. */
+export interface ServerParams extends ServerHandshakeConfig {
+  selectedAlpn?: string | false;
+}
+
+/** RFC 8446 §4.1.3: the random of a HelloRetryRequest is SHA-256("HelloRetryRequest"). */
+export const HELLO_RETRY_REQUEST_RANDOM = new Uint8Array([
+  0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+]);
+
+/** What the server chose from the first ClientHello. */
+interface ServerChoice {
+  params: ServerParams;
+  suite: Tls13Suite;
+  group: number;
+  cert: HandshakeCertifiedKey;
+  scheme: number;
+  alpn?: string;
+  transcript: Transcript;
+  sentCcs: boolean;
+}
+
+/** The server's view of the handshake once ServerHello is out. */
+interface ServerHandshake extends ServerChoice {
+  ch: ClientHello;
+  serverRandom: Uint8Array;
+  secrets: HandshakeSecrets;
+  app: ApplicationSecrets;
+  ownFinished: Uint8Array;
+  certRequest?: CertificateRequest;
+  peerChain: Uint8Array[];
+  verdict?: ChainVerdict;
+  peerScheme?: number;
+}
+
+/** Entry from hello.ts once TLS 1.3 is selected. */
+export function acceptClientHello13(io: HandshakeIo, params: ServerParams, m: DecodedHandshake): HandshakeState {
+  const ch = expectType(m, 'client_hello', 'ClientHello');
+  const transcript = new Transcript(io.provider);
+  const { choice, share } = chooseParameters(io, params, ch, transcript);
+  transcript.add(m.raw);
+  if (!share) return sendHelloRetryRequest(io, choice, ch);
+  transcript.start(choice.suite.hash);
+  return sendServerFlight(io, choice, ch, share);
+}
+
+function chooseParameters(io: HandshakeIo, params: ServerParams, ch: ClientHello, transcript: Transcript): { choice: ServerChoice; share?: KeyShareEntry } {
+  // §4.1.2: "If a TLS 1.3 ClientHello is received with any other value in this field, the server MUST abort the handshake with an "illegal_parameter" alert."
+  if (ch.compressionMethods.length !== 1 || ch.compressionMethods[0] !== 0) {
+    throw new TlsError(AlertDescription.illegal_parameter, 'ClientHelloCompressionNotNull', 'TLS 1.3 ClientHello must offer only the null compression method');
+  }
+  const suiteId = firstCommon(params.cipherSuites.filter((s) => tls13Suite(s)), ch.cipherSuites);
+  if (suiteId === undefined) throw new TlsError(AlertDescription.handshake_failure, 'NoCommonCipherSuite', 'no TLS 1.3 cipher suite in common with the client');
+  const suite = tls13Suite(suiteId)!;
+  // §9.2: a ClientHello without PSK "MUST contain both" signature_algorithms and supported_groups/key_share.
+  const { signatureAlgorithms: sigalgs, supportedGroups, keyShares } = ch.ext;
+  if (!sigalgs) throw missing('signature_algorithms');
+  if (!supportedGroups) throw missing('supported_groups');
+  if (!keyShares) throw missing('key_share');
+  checkClientShares(keyShares, supportedGroups);
+
+  const ours = params.groups.filter((g) => io.provider.supportedGroups.includes(g));
+  const g = selectGroup(ours, supportedGroups, keyShares);
+  if (g.kind === 'none') throw new TlsError(AlertDescription.handshake_failure, 'NoCommonGroup', 'no key-exchange group in common with the client');
+
+  const picked = pickCertificate(params, sigalgs);
+  const alpn = pickAlpn(params, ch.ext.alpn);
+  const choice: ServerChoice = { params, suite, group: g.group, cert: picked.cert, scheme: picked.scheme, alpn, transcript, sentCcs: false };
+  return { choice, share: g.kind === 'share' ? g.share : undefined };
+}
+
+function missing(ext: string): TlsError {
+  return new TlsError(AlertDescription.missing_extension, 'ClientHelloMissingExtension', `TLS 1.3 ClientHello without PSK must carry ${ext} (RFC 8446 §9.2)`);
+}
+
+/** §4.2.8: "Clients MUST NOT offer multiple KeyShareEntry values for the same group [...] or for a group not in supported_groups." */
+function checkClientShares(shares: readonly KeyShareEntry[], groups: readonly number[]): void {
+  const seen = new Set<number>();
+  for (const s of shares) {
+    if (seen.has(s.group) || !groups.includes(s.group)) {
+      throw new TlsError(AlertDescription.illegal_parameter, 'ClientKeySharesInvalid', `key_share entry for ${nameOf(NamedGroup, s.group)} is duplicated or not in supported_groups`);
+    }
+    seen.add(s.group);
+  }
+}
+
+/** The first configured certificate whose key can sign with a scheme the client accepts. */
+function pickCertificate(params: ServerParams, clientSchemes: readonly number[]): { cert: HandshakeCertifiedKey; scheme: number } {
+  for (const cert of params.certificates) {
+    const scheme = selectSignatureScheme(cert.key.schemes, clientSchemes, params.signatureSchemes);
+    if (scheme !== undefined) return { cert, scheme };
+  }
+  throw new TlsError(AlertDescription.handshake_failure, 'NoCertificateForClientSignatureAlgorithms', params.certificates.length ? 'no certificate can sign with a scheme the client accepts' : 'the server has no certificate');
+}
+
+function pickAlpn(params: ServerParams, offered: readonly string[] | undefined): string | undefined {
+  if (params.selectedAlpn === false) return undefined;
+  if (typeof params.selectedAlpn === 'string') {
+    if (offered?.includes(params.selectedAlpn)) return params.selectedAlpn;
+    throw noAlpn();
+  }
+  const pick = selectAlpn(params.alpnProtocols, offered);
+  if (pick === 'no-overlap') throw noAlpn();
+  return pick;
+}
+
+function noAlpn(): TlsError {
+  // RFC 7301 §3.2: "the server MUST respond with a fatal "no_application_protocol" alert".
+  return new TlsError(AlertDescription.no_application_protocol, 'NoApplicationProtocolOverlap', 'no ALPN protocol in common with the client');
+}
+
+/** §4.1.4: no acceptable share but a common group: ask for it with a HelloRetryRequest. */
+function sendHelloRetryRequest(io: HandshakeIo, choice: ServerChoice, ch: ClientHello): HandshakeState {
+  choice.transcript.startWithHelloRetry(choice.suite.hash);
+  const hrr: ServerHello = {
+    type: 'server_hello',
+    legacyVersion: ProtocolVersion.TLSv1_2,
+    random: HELLO_RETRY_REQUEST_RANDOM,
+    legacySessionIdEcho: ch.legacySessionId,
+    cipherSuite: choice.suite.id,
+    compressionMethod: 0,
+    isHelloRetryRequest: true,
+    extensions: [],
+    ext: { supportedVersion: ProtocolVersion.TLSv1_3, selectedGroup: choice.group },
+  };
+  choice.transcript.add(io.send(hrr));
+  // §D.4: the server "sends a dummy change_cipher_spec record immediately after its first handshake message" when the client sent a session id.
+  if (ch.legacySessionId.length > 0) {
+    io.sendChangeCipherSpec();
+    choice.sentCcs = true;
+  }
+  return new ExpectSecondClientHello(choice, ch);
+}
+
+export class ExpectSecondClientHello implements HandshakeState {
+  readonly expecting = 'ClientHello';
+  readonly acceptsCompatCcs = true;
+  constructor(
+    private readonly choice: ServerChoice,
+    private readonly ch1: ClientHello,
+  ) {}
+
+  handle(io: HandshakeIo, m: DecodedHandshake): HandshakeState {
+    const ch = expectType(m, 'client_hello', 'second ClientHello');
+    const c = this.choice;
+    // §4.1.2: the second ClientHello repeats the first except for key_share, cookie, early_data and padding.
+    const same =
+      bytesEqual(ch.random, this.ch1.random) &&
+      bytesEqual(ch.legacySessionId, this.ch1.legacySessionId) &&
+      ch.cipherSuites.includes(c.suite.id) &&
+      (ch.ext.supportedVersions ?? []).includes(ProtocolVersion.TLSv1_3);
+    if (!same) throw new TlsError(AlertDescription.illegal_parameter, 'SecondClientHelloChanged', 'second ClientHello changed fields other than key_share and cookie');
+    const shares = ch.ext.keyShares ?? [];
+    // §4.2.8: after HRR the client sends exactly one share, for the requested group.
+    if (shares.length !== 1 || shares[0]!.group !== c.group) {
+      throw new TlsError(AlertDescription.illegal_parameter, 'SecondClientHelloWrongKeyShare', `second ClientHello must carry exactly one share, for ${nameOf(NamedGroup, c.group)}`);
+    }
+    c.transcript.add(m.raw);
+    return sendServerFlight(io, c, ch, shares[0]!);
+  }
+}
+
+/** ServerHello, then the encrypted flight up to Finished (§2). */
+function sendServerFlight(io: HandshakeIo, c: ServerChoice, ch: ClientHello, clientShare: KeyShareEntry): HandshakeState {
+  const p = io.provider;
+  const kx = p.generateKeyShare(c.group);
+  const shared = kx.agree(clientShare.keyExchange);
+  const serverRandom = p.randomBytes(32);
+  const sh: ServerHello = {
+    type: 'server_hello',
+    legacyVersion: ProtocolVersion.TLSv1_2,
+    random: serverRandom,
+    legacySessionIdEcho: ch.legacySessionId,
+    cipherSuite: c.suite.id,
+    compressionMethod: 0,
+    isHelloRetryRequest: false,
+    extensions: [],
+    ext: { supportedVersion: ProtocolVersion.TLSv1_3, keyShare: { group: c.group, keyExchange: kx.publicKey } },
+  };
+  c.transcript.add(io.send(sh));
+  if (ch.legacySessionId.length > 0 && !c.sentCcs) io.sendChangeCipherSpec();
+
+  const secrets = new HandshakeSecrets(p, c.suite, shared, c.transcript.hash());
+  if (c.params.keyLog) {
+    io.emit({ type: 'keylog', line: keylogLine('SERVER_HANDSHAKE_TRAFFIC_SECRET', ch.random, secrets.serverTraffic) });
+    io.emit({ type: 'keylog', line: keylogLine('CLIENT_HANDSHAKE_TRAFFIC_SECRET', ch.random, secrets.clientTraffic) });
+  }
+  io.setWriteKey(trafficKey(p, c.suite, secrets.serverTraffic));
+  io.setReadKey(trafficKey(p, c.suite, secrets.clientTraffic));
+
+  const ext: { serverName?: boolean; alpn?: string } = {};
+  // RFC 6066 §3: a server that used the name "SHALL include an extension of type server_name ... with empty extension_data".
+  if (ch.ext.serverName !== undefined) ext.serverName = true;
+  if (c.alpn !== undefined) ext.alpn = c.alpn;
+  c.transcript.add(io.send({ type: 'encrypted_extensions', extensions: [], ext }));
+
+  let certRequest: CertificateRequest | undefined;
+  if (c.params.requestCert) {
+    certRequest = {
+      type: 'certificate_request',
+      context: new Uint8Array(0),
+      extensions: [],
+      ext: { signatureAlgorithms: c.params.signatureSchemes.filter(isTls13SignatureScheme) },
+    };
+    if (c.params.certificateAuthorities?.length) certRequest.ext.certificateAuthorities = c.params.certificateAuthorities;
+    c.transcript.add(io.send(certRequest));
+  }
+  c.transcript.add(io.send({ type: 'certificate', context: new Uint8Array(0), entries: c.cert.chain.map((certData) => ({ certData, extensions: [] })) }));
+  c.transcript.add(io.send(signCertificateVerify(c.cert.key, c.scheme, SERVER_CV_CONTEXT, c.transcript.hash())));
+  const fin = makeFinished(p, c.suite, secrets.serverTraffic, c.transcript.hash());
+  c.transcript.add(io.send(fin));
+
+  const app = secrets.master(c.transcript.hash());
+  if (c.params.keyLog) {
+    io.emit({ type: 'keylog', line: keylogLine('SERVER_TRAFFIC_SECRET_0', ch.random, app.serverTraffic) });
+    io.emit({ type: 'keylog', line: keylogLine('CLIENT_TRAFFIC_SECRET_0', ch.random, app.clientTraffic) });
+    io.emit({ type: 'keylog', line: keylogLine('EXPORTER_SECRET', ch.random, app.exporterMaster) });
+  }
+  io.setWriteKey(trafficKey(p, c.suite, app.serverTraffic));
+  const hs: ServerHandshake = { ...c, ch, serverRandom, secrets, app, ownFinished: fin.verifyData, certRequest, peerChain: [] };
+  return certRequest ? new ExpectClientCertificate(hs) : new ExpectClientFinished(hs, noPeerAuth());
+}
+
+export class ExpectClientCertificate implements HandshakeState {
+  readonly expecting = 'client Certificate';
+  readonly acceptsCompatCcs = true;
+  constructor(private readonly hs: ServerHandshake) {}
+
+  handle(io: HandshakeIo, m: DecodedHandshake): HandshakeState {
+    const cert = expectType(m, 'certificate', this.expecting);
+    const hs = this.hs;
+    checkCertificateContext(cert, hs.certRequest!.context);
+    hs.transcript.add(m.raw);
+    if (cert.entries.length === 0) {
+      // §4.4.2.4: "If the client does not send any certificates, the server MAY at its discretion
+      // either continue the handshake without client authentication, or abort the handshake with a "certificate_required" alert."
+      if (hs.params.rejectUnauthorized) {
+        throw new TlsError(AlertDescription.certificate_required, 'ClientCertificateRequired', 'the client sent no certificate');
+      }
+      return new ExpectClientFinished(hs, noPeerAuth());
+    }
+    const checked = checkChain(hs.params.verifier, cert, 'client', io.now(), hs.params.rejectUnauthorized ?? false);
+    hs.peerChain = checked.chain;
+    hs.verdict = checked.verdict;
+    return new ExpectClientCertificateVerify(hs, checked.proof);
+  }
+}
+
+export class ExpectClientCertificateVerify implements HandshakeState {
+  readonly expecting = 'client CertificateVerify';
+  readonly acceptsCompatCcs = true;
+  constructor(
+    private readonly hs: ServerHandshake,
+    private readonly certChecked: CertChecked,
+  ) {}
+
+  handle(io: HandshakeIo, m: DecodedHandshake): HandshakeState {
+    const cv = expectType(m, 'certificate_verify', this.expecting);
+    const hs = this.hs;
+    const offered = hs.certRequest!.ext.signatureAlgorithms ?? [];
+    const proof = verifyCertificateVerify(io.provider, hs.params.verifier, cv, hs.peerChain[0]!, offered, CLIENT_CV_CONTEXT, hs.transcript.hash());
+    hs.peerScheme = cv.scheme;
+    hs.transcript.add(m.raw);
+    return new ExpectClientFinished(hs, [this.certChecked, proof]);
+  }
+}
+
+export class ExpectClientFinished implements HandshakeState {
+  readonly expecting = 'client Finished';
+  readonly acceptsCompatCcs = true;
+  constructor(
+    private readonly hs: ServerHandshake,
+    _auth: NoPeerAuth | [CertChecked, SignatureVerified],
+  ) {}
+
+  handle(io: HandshakeIo, m: DecodedHandshake): HandshakeState {
+    const fin = expectType(m, 'finished', this.expecting);
+    const hs = this.hs;
+    const proof: FinishedVerified = verifyFinished(io.provider, hs.suite, hs.secrets.clientTraffic, hs.transcript.hash(), fin);
+    hs.transcript.add(m.raw);
+    io.setReadKey(trafficKey(io.provider, hs.suite, hs.app.clientTraffic));
+    io.complete({
+      version: ProtocolVersion.TLSv1_3,
+      cipherSuite: hs.suite.id,
+      group: hs.group,
+      signatureScheme: hs.peerScheme,
+      alpnProtocol: hs.alpn,
+      serverName: hs.ch.ext.serverName,
+      peerCertificates: hs.peerChain,
+      ownCertificate: hs.cert.chain[0],
+      peerVerdict: hs.verdict && { ok: hs.verdict.ok, code: hs.verdict.code, message: hs.verdict.message },
+      resumed: false,
+      clientRandom: hs.ch.random,
+      serverRandom: hs.serverRandom,
+      ownFinished: hs.ownFinished,
+      peerFinished: fin.verifyData,
+      peerSignatureSchemes: hs.ch.ext.signatureAlgorithms,
+    });
+    return new ExpectTraffic(true, hs.app, proof);
+  }
+}
