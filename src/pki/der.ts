@@ -1,0 +1,74 @@
+/**
+ * A minimal DER TLV walker. The @peculiar schema classes decode values but re-encode names and keys
+ * on demand; certificate checks need the exact bytes as received (the signed TBS, the issuer and
+ * subject Names for comparison, the SubjectPublicKeyInfo for CertificateVerify), so those are cut
+ * out of the original buffer here. Only definite lengths (X.690 §10.1: DER forbids indefinite).
+ */
+
+export class DerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DerError';
+  }
+}
+
+export interface Tlv {
+  tag: number;
+  /** Offset of the tag byte. */
+  start: number;
+  /** Offset of the first content byte. */
+  contentStart: number;
+  /** Offset just past the content. */
+  end: number;
+}
+
+/** Reads one TLV at `off`, which must end at or before `limit`. Single-byte tags only (X.509 needs no more). */
+export function readTlv(buf: Uint8Array, off: number, limit = buf.length): Tlv {
+  if (off + 2 > limit) throw new DerError('truncated DER header');
+  const tag = buf[off]!;
+  if ((tag & 0x1f) === 0x1f) throw new DerError('multi-byte DER tags are not supported');
+  const l0 = buf[off + 1]!;
+  let len: number;
+  let p = off + 2;
+  if (l0 < 0x80) len = l0;
+  else {
+    const n = l0 & 0x7f;
+    if (n === 0) throw new DerError('indefinite length is not DER');
+    if (n > 4) throw new DerError('DER length too large');
+    if (p + n > limit) throw new DerError('truncated DER length');
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + buf[p + i]!;
+    if (buf[p] === 0 || len < 0x80) throw new DerError('non-minimal DER length');
+    p += n;
+  }
+  if (p + len > limit) throw new DerError('DER value runs past its container');
+  return { tag, start: off, contentStart: p, end: p + len };
+}
+
+/** The TLVs directly inside a constructed TLV, which must fill it exactly. */
+export function childrenOf(buf: Uint8Array, parent: Tlv): Tlv[] {
+  const out: Tlv[] = [];
+  let p = parent.contentStart;
+  while (p < parent.end) {
+    const t = readTlv(buf, p, parent.end);
+    out.push(t);
+    p = t.end;
+  }
+  return out;
+}
+
+/** The whole TLV (header and content) as a view. */
+export function tlvBytes(buf: Uint8Array, t: Tlv): Uint8Array {
+  return buf.subarray(t.start, t.end);
+}
+
+/** Parses a complete DER value; trailing bytes are an error. */
+export function readTop(buf: Uint8Array): Tlv {
+  const t = readTlv(buf, 0, buf.length);
+  if (t.end !== buf.length) throw new DerError(`${buf.length - t.end} trailing bytes after DER value`);
+  return t;
+}
+
+export function toArrayBuffer(u: Uint8Array): ArrayBuffer {
+  return u.buffer.slice(u.byteOffset, u.byteOffset + u.byteLength) as ArrayBuffer;
+}

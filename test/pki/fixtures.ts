@@ -1,0 +1,228 @@
+// A throw-away test PKI made with the openssl command (root, intermediates, leaves with faults),
+// built once per process into a temp dir. `openssl ca` is used for signing because it is the one
+// OpenSSL 3.0 tool that can set arbitrary validity dates (expired / not-yet-valid cases).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface Pki {
+  dir: string;
+  path(name: string): string;
+  pem(name: string): string;
+  der(name: string): Uint8Array;
+  /** Runs openssl verify and returns the OpenSSL code name of the first error, or 'OK'. */
+  opensslVerify(args: string[]): string;
+}
+
+const CA_CNF = `
+[ ca ]
+default_ca = CA_default
+[ CA_default ]
+dir = DIR
+database = DIR/index.txt
+new_certs_dir = DIR/newcerts
+serial = DIR/serial
+default_md = sha256
+default_days = 3650
+default_crl_days = 3650
+policy = policy_any
+unique_subject = no
+copy_extensions = none
+[ policy_any ]
+countryName = optional
+stateOrProvinceName = optional
+localityName = optional
+organizationName = optional
+organizationalUnitName = optional
+commonName = supplied
+emailAddress = optional
+[ root_ext ]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+[ int_ext ]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[ int0_ext ]
+basicConstraints = critical,CA:TRUE,pathlen:0
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[ leaf_ext ]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth,clientAuth
+subjectAltName = DNS:localhost,DNS:*.example.com,IP:127.0.0.1,IP:::1,email:a@example.com,URI:https://example.com/x
+authorityInfoAccess = OCSP;URI:http://ocsp.example.com/,caIssuers;URI:http://ca.example.com/int.der
+crlDistributionPoints = URI:http://crl.example.com/int.crl
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[ leaf_client_ext ]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = clientAuth
+subjectAltName = DNS:localhost
+[ leaf_nonca_ext ]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature,keyCertSign
+subjectAltName = DNS:fakeca
+[ leaf_crit_ext ]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost
+1.2.3.4.5.6.7 = critical,ASN1:UTF8String:unknown
+[ selfsigned_ext ]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost
+`;
+
+let cached: Pki | undefined;
+
+function run(cwd: string, args: string[]): string {
+  return execFileSync('openssl', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export function buildPki(): Pki {
+  if (cached) return cached;
+  const dir = mkdtempSync(join(tmpdir(), 'ts-tls-pki-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'newcerts'));
+  writeFileSync(join(dir, 'index.txt'), '');
+  writeFileSync(join(dir, 'serial'), '1000\n');
+  writeFileSync(join(dir, 'ca.cnf'), CA_CNF.replaceAll('DIR', dir));
+  const o = (...args: string[]) => run(dir, args);
+  const key = (name: string, kind: 'rsa' | 'rsa1024' | 'ec' | 'ed25519') => {
+    if (kind === 'rsa') o('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', `${name}.key`);
+    else if (kind === 'rsa1024') o('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:1024', '-out', `${name}.key`);
+    else if (kind === 'ec') o('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${name}.key`);
+    else o('genpkey', '-algorithm', 'ED25519', '-out', `${name}.key`);
+  };
+  const csr = (name: string, subj: string) => o('req', '-new', '-key', `${name}.key`, '-subj', subj, '-out', `${name}.csr`);
+  const sign = (name: string, issuer: string | null, ext: string, extra: string[] = []) => {
+    const base = ['ca', '-config', 'ca.cnf', '-batch', '-notext', '-preserveDN', '-in', `${name}.csr`, '-out', `${name}.pem`, '-extensions', ext];
+    if (issuer === null) o(...base, '-selfsign', '-keyfile', `${name}.key`, ...extra);
+    else o(...base, '-cert', `${issuer}.pem`, '-keyfile', `${issuer}.key`, ...extra);
+  };
+  const dates = (from: string, to: string) => ['-startdate', from, '-enddate', to];
+  const ok = dates('20200101000000Z', '20450101000000Z');
+
+  key('root', 'rsa');
+  csr('root', '/C=US/O=ts-tls test/CN=ts-tls Test Root');
+  sign('root', null, 'root_ext', ok);
+  key('int', 'ec');
+  csr('int', '/C=US/O=ts-tls test/CN=ts-tls Test Intermediate');
+  sign('int', 'root', 'int_ext', ok);
+  // The main leaf: every printable field, multi-valued OU, RSA key.
+  key('leaf', 'rsa');
+  csr('leaf', '/C=US/ST=California/L=San Francisco/O=ts-tls test/OU=Eng/OU=Web/CN=localhost/emailAddress=ops@example.com');
+  sign('leaf', 'int', 'leaf_ext', ok);
+  key('leafec', 'ec');
+  csr('leafec', '/CN=localhost');
+  sign('leafec', 'int', 'leaf_ext', ok);
+  key('leafed', 'ed25519');
+  csr('leafed', '/CN=localhost');
+  sign('leafed', 'int', 'leaf_ext', ok);
+  key('expired', 'ec');
+  csr('expired', '/CN=expired');
+  sign('expired', 'int', 'leaf_ext', dates('20200101000000Z', '20210101000000Z'));
+  key('future', 'ec');
+  csr('future', '/CN=future');
+  sign('future', 'int', 'leaf_ext', dates('20900101000000Z', '20950101000000Z'));
+  key('clientonly', 'ec');
+  csr('clientonly', '/CN=clientonly');
+  sign('clientonly', 'int', 'leaf_client_ext', ok);
+  key('critext', 'ec');
+  csr('critext', '/CN=critext');
+  sign('critext', 'int', 'leaf_crit_ext', ok);
+  // A CA:FALSE certificate used as an issuer.
+  key('nonca', 'ec');
+  csr('nonca', '/CN=fake CA');
+  sign('nonca', 'int', 'leaf_nonca_ext', ok);
+  key('undernonca', 'ec');
+  csr('undernonca', '/CN=undernonca');
+  sign('undernonca', 'nonca', 'leaf_ext', ok);
+  // pathlen:0 intermediate that still issues a sub-CA.
+  key('int0', 'ec');
+  csr('int0', '/CN=pathlen0 CA');
+  sign('int0', 'root', 'int0_ext', ok);
+  key('sub', 'ec');
+  csr('sub', '/CN=sub CA');
+  sign('sub', 'int0', 'int_ext', ok);
+  key('undersub', 'ec');
+  csr('undersub', '/CN=undersub');
+  sign('undersub', 'sub', 'leaf_ext', ok);
+  // Self-signed leaf.
+  key('self', 'ec');
+  csr('self', '/CN=localhost');
+  sign('self', null, 'selfsigned_ext', ok);
+  // Small RSA key on a leaf.
+  key('weak', 'rsa1024');
+  csr('weak', '/CN=weak');
+  sign('weak', 'int', 'leaf_ext', ok);
+  // Revoked leaf + the intermediate's CRL.
+  key('revoked', 'ec');
+  csr('revoked', '/CN=revoked');
+  sign('revoked', 'int', 'leaf_ext', ok);
+  o('ca', '-config', 'ca.cnf', '-revoke', 'revoked.pem', '-cert', 'int.pem', '-keyfile', 'int.key');
+  o('ca', '-config', 'ca.cnf', '-gencrl', '-cert', 'int.pem', '-keyfile', 'int.key', '-out', 'int.crl');
+  o('ca', '-config', 'ca.cnf', '-gencrl', '-cert', 'root.pem', '-keyfile', 'root.key', '-out', 'root.crl');
+
+  const pki: Pki = {
+    dir,
+    path: (n) => join(dir, n),
+    pem: (n) => readFileSync(join(dir, n), 'utf8'),
+    der: (n) => {
+      const text = readFileSync(join(dir, n), 'utf8');
+      const m = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END/.exec(text);
+      return new Uint8Array(Buffer.from(m![2]!, 'base64'));
+    },
+    opensslVerify: (args) => {
+      try {
+        run(dir, ['verify', ...args]);
+        return 'OK';
+      } catch (e) {
+        const out = String((e as { stdout?: string }).stdout ?? '') + String((e as { stderr?: string }).stderr ?? '');
+        const m = /error (\d+) at (\d+) depth lookup: ([^\n]+)/.exec(out);
+        if (!m) return `UNPARSED: ${out}`;
+        return OPENSSL_CODE_BY_NUMBER[Number(m[1])] ?? `X509_V_ERR_${m[1]}`;
+      }
+    },
+  };
+  cached = pki;
+  return pki;
+}
+
+// X509_V_ERR_* numbers (openssl/x509_vfy.h) for the codes our tests meet.
+const OPENSSL_CODE_BY_NUMBER: Record<number, string> = {
+  2: 'UNABLE_TO_GET_ISSUER_CERT',
+  3: 'UNABLE_TO_GET_CRL',
+  7: 'CERT_SIGNATURE_FAILURE',
+  9: 'CERT_NOT_YET_VALID',
+  10: 'CERT_HAS_EXPIRED',
+  18: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+  19: 'SELF_SIGNED_CERT_IN_CHAIN',
+  20: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  21: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  22: 'CERT_CHAIN_TOO_LONG',
+  23: 'CERT_REVOKED',
+  24: 'INVALID_CA',
+  25: 'PATH_LENGTH_EXCEEDED',
+  26: 'INVALID_PURPOSE',
+  27: 'CERT_UNTRUSTED',
+  28: 'CERT_REJECTED',
+  32: 'KEYUSAGE_NO_CERTSIGN',
+  34: 'UNHANDLED_CRITICAL_EXTENSION',
+  37: 'INVALID_NON_CA',
+  47: 'PERMITTED_VIOLATION',
+  48: 'EXCLUDED_VIOLATION',
+  51: 'UNSUPPORTED_CONSTRAINT_TYPE',
+  66: 'EE_KEY_TOO_SMALL',
+  67: 'CA_KEY_TOO_SMALL',
+  68: 'CA_MD_TOO_WEAK',
+};
