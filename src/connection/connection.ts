@@ -17,7 +17,8 @@ import { AlertDescription, AlertLevel, ContentType, nameOf, ProtocolVersion } fr
 import { decodeAlert, encodeAlert } from '../wire/alert.js';
 import { decodeHandshake, encodeHandshake } from '../wire/handshake/index.js';
 import { HandshakeJoiner } from '../wire/handshake-joiner.js';
-import { RecordReader, RecordWriter } from '../record/index.js';
+import { RecordReader } from '../record/reader.js';
+import { RecordWriter } from '../record/writer.js';
 import { TlsError } from '../util/errors.js';
 import type { HandshakeEvent, HandshakeIo, HandshakeState, HandshakeSummary, TrafficKeyInstall } from '../handshake/common/state.js';
 import { messageName } from '../handshake/common/state.js';
@@ -106,6 +107,8 @@ export class Connection implements TlsConnection {
     if (!this.done) throw new Error('cannot write application data before the handshake completes');
     if (this.sentClose) throw new Error('cannot write after close()');
     if (data.length === 0) return;
+    // RFC 8446 §5.5: rekey before the AEAD usage limit instead of failing at it.
+    if (this.writer.keyUpdateDue && this.state instanceof ExpectTraffic) this.state.sendKeyUpdate(this.io, false);
     this.writer.seal(ContentType.application_data, data);
   }
 
