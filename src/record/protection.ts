@@ -1,0 +1,156 @@
+/**
+ * Record protection modes: the seam between the record reader/writer (framing, sequence numbers,
+ * limits) and the cipher construction. TLS 1.3 AEAD is implemented here; TLS 1.2 AEAD
+ * (explicit-nonce GCM, ChaCha20 with a 12-byte implicit IV) and CBC with encrypt-then-MAC are
+ * further implementations of the same two interfaces, installed with
+ * RecordReader.setReadProtection / RecordWriter.setWriteProtection.
+ */
+import type { AeadKey } from '../crypto/provider.js';
+import { TlsError } from '../util/errors.js';
+import { AlertDescription, ContentType } from '../wire/registry.js';
+import {
+  AES_GCM_KEY_UPDATE_THRESHOLD,
+  AES_GCM_RECORD_LIMIT,
+  DEFAULT_KEY_UPDATE_THRESHOLD,
+  MAX_CIPHERTEXT_LENGTH_TLS13,
+  RECORD_HEADER_LENGTH,
+  SEQUENCE_LIMIT,
+} from './limits.js';
+
+/** A record after deprotection: the real content type and its payload. */
+export interface InboundRecord {
+  /** ContentType (the inner type for TLS 1.3 protected records). */
+  type: number;
+  payload: Uint8Array;
+}
+
+export interface ReadProtection {
+  /** Largest TLSCiphertext.length this mode accepts (record_overflow above). */
+  readonly maxCiphertextLength: number;
+  /**
+   * Deprotects one record. `header` is the 5-byte record header (the AAD in TLS 1.3), `seq` the
+   * record's sequence number in this key epoch. Throws TlsError (bad_record_mac, ...).
+   */
+  open(header: Uint8Array, body: Uint8Array, seq: number): InboundRecord;
+}
+
+export interface WriteProtection {
+  /** Records that may be sealed under this key; the writer fails at this count. */
+  readonly recordLimit: number;
+  /** From this count on the writer reports keyUpdateDue. */
+  readonly keyUpdateThreshold: number;
+  /** Protects one fragment (≤ the writer's max fragment) and returns header + body chunks to send in order. */
+  seal(type: number, fragment: Uint8Array, seq: number): Uint8Array[];
+}
+
+/** nonce = iv XOR (64-bit big-endian seq, left-padded to iv length) (RFC 8446 §5.3). Reuses one buffer. */
+class NonceBuilder {
+  private readonly nonce: Uint8Array;
+  constructor(private readonly iv: Uint8Array) {
+    if (iv.length !== 12) throw new RangeError(`TLS 1.3 IV must be 12 bytes, got ${iv.length}`);
+    this.nonce = new Uint8Array(12);
+  }
+  /** Valid until the next call (node:crypto copies the nonce when a cipher is created). */
+  at(seq: number): Uint8Array {
+    const n = this.nonce;
+    const iv = this.iv;
+    const hi = Math.floor(seq / 0x100000000);
+    const lo = seq >>> 0;
+    for (let i = 0; i < 4; i++) n[i] = iv[i]!;
+    n[4] = iv[4]! ^ (hi >>> 24);
+    n[5] = iv[5]! ^ ((hi >>> 16) & 0xff);
+    n[6] = iv[6]! ^ ((hi >>> 8) & 0xff);
+    n[7] = iv[7]! ^ (hi & 0xff);
+    n[8] = iv[8]! ^ (lo >>> 24);
+    n[9] = iv[9]! ^ ((lo >>> 16) & 0xff);
+    n[10] = iv[10]! ^ ((lo >>> 8) & 0xff);
+    n[11] = iv[11]! ^ (lo & 0xff);
+    return n;
+  }
+}
+
+/** One byte per content type, so the inner plaintext's type byte needs no allocation. */
+const TYPE_BYTE: Uint8Array[] = Array.from({ length: 256 }, (_, i) => Uint8Array.of(i));
+
+interface SealsParts {
+  sealParts(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[]): Uint8Array[];
+}
+function hasSealParts(k: AeadKey): k is AeadKey & SealsParts {
+  return typeof (k as Partial<SealsParts>).sealParts === 'function';
+}
+
+/** TLS 1.3 AEAD protection (RFC 8446 §5.2–5.4), read side. */
+export class Tls13ReadProtection implements ReadProtection {
+  readonly maxCiphertextLength = MAX_CIPHERTEXT_LENGTH_TLS13;
+  private readonly nonces: NonceBuilder;
+
+  constructor(
+    private readonly aead: AeadKey,
+    iv: Uint8Array,
+    /** Largest TLSInnerPlaintext (content + type + padding); smaller under record_size_limit. */
+    private readonly maxInnerPlaintext: number,
+  ) {
+    this.nonces = new NonceBuilder(iv);
+  }
+
+  open(header: Uint8Array, body: Uint8Array, seq: number): InboundRecord {
+    // §5.2: "If the decryption fails, the receiver MUST terminate the connection with a
+    // 'bad_record_mac' alert." (additional_data = the record header)
+    const inner = this.aead.open(this.nonces.at(seq), header, body);
+    if (inner === null) throw new TlsError(AlertDescription.bad_record_mac, 'RecordDecryptionFailed', 'record failed AEAD authentication');
+    // §5.4: the full encoded TLSInnerPlaintext MUST NOT exceed 2^14 + 1 octets (or the
+    // record_size_limit, which includes the content type and padding).
+    if (inner.length > this.maxInnerPlaintext) {
+      throw new TlsError(AlertDescription.record_overflow, 'InnerPlaintextTooLong', `decrypted record of ${inner.length} bytes exceeds ${this.maxInnerPlaintext}`);
+    }
+    // §5.4: scan from the end for the first non-zero octet, the content type; "If a receiving
+    // implementation does not find a non-zero octet in the cleartext, it MUST terminate the
+    // connection with an 'unexpected_message' alert."
+    let i = inner.length - 1;
+    while (i >= 0 && inner[i] === 0) i--;
+    if (i < 0) throw new TlsError(AlertDescription.unexpected_message, 'RecordHasNoContentType', 'decrypted record is all padding');
+    return { type: inner[i]!, payload: inner.subarray(0, i) };
+  }
+}
+
+/** TLS 1.3 AEAD protection (RFC 8446 §5.2–5.4), write side. No padding is added. */
+export class Tls13WriteProtection implements WriteProtection {
+  readonly recordLimit: number;
+  readonly keyUpdateThreshold: number;
+  private readonly nonces: NonceBuilder;
+
+  constructor(
+    private readonly aead: AeadKey,
+    iv: Uint8Array,
+  ) {
+    this.nonces = new NonceBuilder(iv);
+    const gcm = aead.algorithm !== 'chacha20-poly1305';
+    this.recordLimit = gcm ? AES_GCM_RECORD_LIMIT : SEQUENCE_LIMIT;
+    this.keyUpdateThreshold = gcm ? AES_GCM_KEY_UPDATE_THRESHOLD : DEFAULT_KEY_UPDATE_THRESHOLD;
+  }
+
+  seal(type: number, fragment: Uint8Array, seq: number): Uint8Array[] {
+    // §5.2: opaque_type = application_data (23), legacy_record_version = 0x0303,
+    // length = |content| + 1 (type) + 16 (tag).
+    const length = fragment.length + 1 + 16;
+    const header = new Uint8Array(RECORD_HEADER_LENGTH);
+    header[0] = ContentType.application_data;
+    header[1] = 3;
+    header[2] = 3;
+    header[3] = length >>> 8;
+    header[4] = length & 0xff;
+    const nonce = this.nonces.at(seq);
+    const body = hasSealParts(this.aead)
+      ? this.aead.sealParts(nonce, header, [fragment, TYPE_BYTE[type]!])
+      : this.aead.seal(nonce, header, concat2(fragment, type));
+    body.unshift(header);
+    return body;
+  }
+}
+
+function concat2(fragment: Uint8Array, type: number): Uint8Array {
+  const inner = new Uint8Array(fragment.length + 1);
+  inner.set(fragment);
+  inner[fragment.length] = type;
+  return inner;
+}

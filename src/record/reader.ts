@@ -1,0 +1,208 @@
+/**
+ * RecordReader: bytes in, one deprotected record out per `next()` call (RFC 8446 §5). Knows
+ * nothing about handshake messages: it frames, checks limits and decrypts. The connection pulls
+ * one record at a time, so a key installed with setReadKey13 applies from the next record on,
+ * exactly at the record boundary.
+ *
+ * Buffering: pushed chunks are kept by reference (never concatenated); a record that spans
+ * chunks is copied once into a buffer of its own size. The caller must not modify a chunk after
+ * pushing it; payloads may be views into pushed chunks. `bufferedBytes` lets the driver stop
+ * reading from the socket when it is not pulling records.
+ *
+ * Errors are TlsErrors carrying the alert to send; they are sticky (every later call rethrows).
+ */
+import type { AeadKey } from '../crypto/provider.js';
+import { TlsError } from '../util/errors.js';
+import { AlertDescription, ContentType, nameOf } from '../wire/registry.js';
+import { MAX_EMPTY_RECORDS_IN_A_ROW, MAX_INNER_PLAINTEXT_LENGTH, MAX_PLAINTEXT_LENGTH, RECORD_HEADER_LENGTH, SEQUENCE_LIMIT } from './limits.js';
+import { Tls13ReadProtection, type InboundRecord, type ReadProtection } from './protection.js';
+
+export type { InboundRecord } from './protection.js';
+
+const KNOWN_TYPES = new Set<number>([ContentType.change_cipher_spec, ContentType.alert, ContentType.handshake, ContentType.application_data]);
+/** Records of these types MUST NOT be empty (RFC 8446 §5.1, §5.4; RFC 5246 §6.2.1). */
+const NON_EMPTY_TYPES = new Set<number>([ContentType.alert, ContentType.handshake]);
+/** First bytes of a plain-HTTP request sent to a TLS port, for a clearer error (OpenSSL: "http request"). */
+const HTTP_METHOD_STARTS = ['GET ', 'POST', 'HEAD', 'PUT ', 'DELE', 'OPTI', 'PATC', 'CONN'];
+
+function fail(alert: number, reason: string, message: string): TlsError {
+  return new TlsError(alert, reason, message);
+}
+
+export class RecordReader {
+  private chunks: Uint8Array[] = [];
+  /** Bytes of chunks[0] already consumed. */
+  private headOffset = 0;
+  private buffered = 0;
+  private protection: ReadProtection | null = null;
+  private seq = 0;
+  private emptyInARow = 0;
+  private maxInnerPlaintext = MAX_INNER_PLAINTEXT_LENGTH;
+  private failure: TlsError | null = null;
+
+  /** Queues received bytes (kept by reference). */
+  push(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.chunks.push(bytes);
+    this.buffered += bytes.length;
+  }
+
+  /** Bytes received but not yet returned as records. */
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
+  /** Records read under the current read key (the next record's sequence number). */
+  get sequenceNumber(): number {
+    return this.seq;
+  }
+
+  /** True when a read key is installed (records other than change_cipher_spec must be protected). */
+  get isProtected(): boolean {
+    return this.protection !== null;
+  }
+
+  /**
+   * Installs TLS 1.3 read protection for the next record on; resets the sequence number (§5.3:
+   * "Each sequence number is set to zero ... whenever the key is changed").
+   */
+  setReadKey13(aead: AeadKey, iv: Uint8Array): void {
+    this.setReadProtection(new Tls13ReadProtection(aead, iv, this.maxInnerPlaintext));
+  }
+
+  /** The seam for other protection modes (TLS 1.2 AEAD / CBC). */
+  setReadProtection(protection: ReadProtection): void {
+    this.protection = protection;
+    this.seq = 0;
+  }
+
+  /**
+   * The record_size_limit we advertised (RFC 8449 §4), which in TLS 1.3 counts the content type
+   * and padding. Applies to protection installed after this call.
+   */
+  setReadPlaintextLimit(limit: number): void {
+    if (!Number.isInteger(limit) || limit < 64 || limit > MAX_INNER_PLAINTEXT_LENGTH) throw new RangeError(`record size limit ${limit} out of range`);
+    this.maxInnerPlaintext = limit;
+  }
+
+  /**
+   * The next whole record, or undefined when more bytes are needed. Throws TlsError:
+   * record_overflow, unexpected_message, bad_record_mac, protocol_version (not TLS at all).
+   */
+  next(): InboundRecord | undefined {
+    if (this.failure) throw this.failure;
+    try {
+      return this.nextRecord();
+    } catch (e) {
+      this.failure = e instanceof TlsError ? e : fail(AlertDescription.internal_error, 'RecordLayerInternalError', String(e));
+      throw this.failure;
+    }
+  }
+
+  private nextRecord(): InboundRecord | undefined {
+    if (this.buffered < RECORD_HEADER_LENGTH) return undefined;
+    const type = this.peek(0);
+    const length = (this.peek(3) << 8) | this.peek(4);
+    // Checked before the body arrives, so garbage fails at once instead of waiting for 64 KiB.
+    this.checkHeader(type, this.peek(1), length);
+    if (this.buffered < RECORD_HEADER_LENGTH + length) return undefined;
+
+    const record = this.take(RECORD_HEADER_LENGTH + length);
+    const header = record.subarray(0, RECORD_HEADER_LENGTH);
+    const body = record.subarray(RECORD_HEADER_LENGTH);
+
+    // RFC 8446 §5: change_cipher_spec is never protected; the handshake decides if it is allowed.
+    if (type === ContentType.change_cipher_spec || this.protection === null) return this.deliver(type, body);
+
+    if (this.seq >= SEQUENCE_LIMIT) throw fail(AlertDescription.internal_error, 'ReadSequenceExhausted', 'read sequence number exhausted');
+    const inner = this.protection.open(header, body, this.seq);
+    this.seq++;
+    if (!KNOWN_TYPES.has(inner.type) || inner.type === ContentType.change_cipher_spec) {
+      throw fail(AlertDescription.unexpected_message, 'UnexpectedInnerContentType', `protected record of content type ${nameOf(ContentType, inner.type)}`);
+    }
+    return this.deliver(inner.type, inner.payload);
+  }
+
+  private checkHeader(type: number, versionMajor: number, length: number): void {
+    // legacy_record_version is ignored (§5.1) but a first byte other than 3 means "not TLS".
+    if (versionMajor !== 3) {
+      const start = String.fromCharCode(this.peek(0), this.peek(1), this.peek(2), this.peek(3));
+      if (HTTP_METHOD_STARTS.includes(start)) throw fail(AlertDescription.protocol_version, 'PlainHttpRequest', 'received an HTTP request, not TLS');
+      throw fail(AlertDescription.protocol_version, 'RecordVersionNotTls', `record version major byte ${versionMajor}, not a TLS record`);
+    }
+    // §5: "If a TLS implementation receives an unexpected record type, it MUST terminate the
+    // connection with an 'unexpected_message' alert."
+    if (!KNOWN_TYPES.has(type)) throw fail(AlertDescription.unexpected_message, 'UnknownRecordContentType', `record of unknown content type ${type}`);
+    if (this.protection === null || type === ContentType.change_cipher_spec) {
+      // §5.1: TLSPlaintext.length "MUST NOT exceed 2^14 bytes ... 'record_overflow' alert".
+      if (length > MAX_PLAINTEXT_LENGTH) throw fail(AlertDescription.record_overflow, 'RecordOverflow', `plaintext record of ${length} bytes`);
+      return;
+    }
+    if (type !== ContentType.application_data) {
+      // After a key change only protected records (outer type application_data) and CCS may
+      // come. An unencrypted alert here cannot be trusted (anyone can inject one, e.g. a fake
+      // close_notify to hide a truncation), so it fails the connection rather than being obeyed.
+      const what = type === ContentType.alert && length === 2 && this.buffered >= 7 ? ` (${nameOf(AlertDescription, this.peek(6))})` : '';
+      throw fail(AlertDescription.unexpected_message, 'UnprotectedRecordAfterKeyChange', `unprotected ${nameOf(ContentType, type)} record${what} after keys were installed`);
+    }
+    // §5.2: TLSCiphertext.length "MUST NOT exceed 2^14 + 256 bytes ... 'record_overflow' alert".
+    if (length > this.protection.maxCiphertextLength) {
+      throw fail(AlertDescription.record_overflow, 'RecordOverflow', `protected record of ${length} bytes exceeds ${this.protection.maxCiphertextLength}`);
+    }
+  }
+
+  private deliver(type: number, payload: Uint8Array): InboundRecord {
+    if (payload.length === 0) {
+      // §5.4: "Implementations MUST NOT send Handshake and Alert records that have a zero-length
+      // TLSInnerPlaintext.content; if such a message is received, the receiving implementation
+      // MUST terminate the connection with an 'unexpected_message' alert." (§5.1 likewise.)
+      if (NON_EMPTY_TYPES.has(type)) throw fail(AlertDescription.unexpected_message, 'EmptyRecord', `empty ${nameOf(ContentType, type)} record`);
+      if (type === ContentType.application_data && ++this.emptyInARow > MAX_EMPTY_RECORDS_IN_A_ROW) {
+        throw fail(AlertDescription.unexpected_message, 'TooManyEmptyRecords', `more than ${MAX_EMPTY_RECORDS_IN_A_ROW} empty records in a row`);
+      }
+    } else {
+      this.emptyInARow = 0;
+    }
+    return { type, payload };
+  }
+
+  /** The byte `i` positions into the buffered data (i < buffered). */
+  private peek(i: number): number {
+    let off = this.headOffset + i;
+    for (const c of this.chunks) {
+      if (off < c.length) return c[off]!;
+      off -= c.length;
+    }
+    return 0;
+  }
+
+  /** Removes `n` buffered bytes: a view when they sit in one chunk, else one copy. */
+  private take(n: number): Uint8Array {
+    this.buffered -= n;
+    const first = this.chunks[0]!;
+    const avail = first.length - this.headOffset;
+    if (avail >= n) {
+      const v = first.subarray(this.headOffset, this.headOffset + n);
+      this.headOffset += n;
+      if (this.headOffset === first.length) {
+        this.chunks.shift();
+        this.headOffset = 0;
+      }
+      return v;
+    }
+    const out = new Uint8Array(n);
+    let filled = 0;
+    while (filled < n) {
+      const c = this.chunks[0]!;
+      const k = Math.min(c.length - this.headOffset, n - filled);
+      out.set(c.subarray(this.headOffset, this.headOffset + k), filled);
+      filled += k;
+      this.headOffset += k;
+      if (this.headOffset === c.length) {
+        this.chunks.shift();
+        this.headOffset = 0;
+      }
+    }
+    return out;
+  }
+}
