@@ -42,7 +42,8 @@ function check(path) {
       if (!NODE_BUILTINS_OK(file)) problems.push(`${file}: imports ${spec}; Node built-ins belong in src/node, src/cli or src/crypto/node`);
     } else if (spec.startsWith('.')) {
       const target = relative(SRC, resolve(dirname(path), spec));
-      const targetTop = target.split(sep)[0];
+      // Specifiers name the emitted .js file; the rules name sources (index.ts).
+      const targetTop = target.split(sep)[0].replace(/\.js$/, '.ts');
       if (target.startsWith('..')) problems.push(`${file}: imports ${spec} from outside src/`);
       else if (targetTop !== top && top !== 'index.ts' && !(ALLOWED[top] ?? []).includes(targetTop)) {
         problems.push(`${file}: ${top}/ may not import ${targetTop}/ (${spec})`);
