@@ -6,6 +6,7 @@
 import type { CryptoProvider } from '../crypto/provider.js';
 import { nodeCryptoProvider } from '../crypto/node/index.js';
 import type { CertificateVerifier } from '../handshake/common/verifier.js';
+import { createCertificateVerifier } from '../pki/verifier.js';
 
 export interface VerifierOptions {
   provider: CryptoProvider;
@@ -18,11 +19,7 @@ export interface VerifierOptions {
 export type VerifierFactory = (opts: VerifierOptions) => CertificateVerifier;
 
 let provider: CryptoProvider = nodeCryptoProvider();
-let verifierFactory: VerifierFactory = () => {
-  throw Object.assign(new Error('No certificate verifier installed (pki/verifier.ts not available)'), {
-    code: 'ERR_TLS_NO_VERIFIER',
-  });
-};
+let verifierFactory: VerifierFactory = (opts) => createCertificateVerifier(opts);
 
 export function defaultProvider(): CryptoProvider {
   return provider;
@@ -36,4 +33,31 @@ export function createVerifier(opts: VerifierOptions): CertificateVerifier {
 export function setAdapterDependencies(deps: { provider?: CryptoProvider; verifierFactory?: VerifierFactory }): void {
   if (deps.provider) provider = deps.provider;
   if (deps.verifierFactory) verifierFactory = deps.verifierFactory;
+}
+
+// ---- certificate objects and host-name checks (src/node/peer-certificate.ts, check-server-identity.ts)
+
+/** The object getPeerCertificate() returns (subject, issuer, raw, fingerprint256, ...). */
+export type PeerCertificateObject = Record<string, unknown>;
+export type ToPeerCertificate = (chainDer: Uint8Array[], detailed: boolean) => PeerCertificateObject;
+export type CheckServerIdentity = (hostname: string, cert: PeerCertificateObject) => Error | undefined;
+
+let toPeerCertificateImpl: ToPeerCertificate = (chain) => ({ raw: chain[0] });
+/** Until the real check is installed, every identity fails: never silently skip host-name checks. */
+let checkServerIdentityImpl: CheckServerIdentity = (hostname) =>
+  Object.assign(new Error(`Host-name check for ${hostname} is not available (check-server-identity.ts not installed)`), {
+    code: 'ERR_TLS_CERT_ALTNAME_INVALID',
+  });
+
+export function toPeerCertificate(chainDer: Uint8Array[], detailed: boolean): PeerCertificateObject {
+  return toPeerCertificateImpl(chainDer, detailed);
+}
+
+export function checkServerIdentity(hostname: string, cert: PeerCertificateObject): Error | undefined {
+  return checkServerIdentityImpl(hostname, cert);
+}
+
+export function setCertificateHelpers(h: { toPeerCertificate?: ToPeerCertificate; checkServerIdentity?: CheckServerIdentity }): void {
+  if (h.toPeerCertificate) toPeerCertificateImpl = h.toPeerCertificate;
+  if (h.checkServerIdentity) checkServerIdentityImpl = h.checkServerIdentity;
 }

@@ -77,6 +77,12 @@ export class SecureContext {
     return this.verifierCache;
   }
 
+  /** Defers building the trust store until a peer chain is actually checked. */
+  private readonly lazyVerifier: CertificateVerifier = {
+    publicKeyOf: (der) => this.verifier.publicKeyOf(der),
+    verifyChain: (chain, purpose, nowMs, hostname) => this.verifier.verifyChain(chain, purpose, nowMs, hostname),
+  };
+
   /** The engine config fields every connection made with this context shares. */
   commonConfig(): CommonConfig {
     return {
@@ -86,7 +92,7 @@ export class SecureContext {
       cipherSuites: this.cipherSuites,
       groups: this.groups,
       signatureSchemes: this.signatureSchemes,
-      verifier: this.verifier,
+      verifier: this.lazyVerifier,
     };
   }
 }

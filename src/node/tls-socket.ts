@@ -1,0 +1,714 @@
+/**
+ * tls.TLSSocket: a net.Socket whose bytes go through one sans-I/O TlsConnection. It wraps any
+ * duplex (a net.Socket, an in-memory pair, a WebSocket stream) or opens its own TCP connection.
+ *
+ *   raw 'data' → conn.receive → events → push() / 'secure' / 'secureConnect' / 'keylog' / errors
+ *   write() → _write → conn.write → conn.takeOutgoing → raw.write (corked)
+ *
+ * Backpressure both ways: a full readable buffer pauses the raw stream (resumed in _read); a raw
+ * write returning false holds the write callback until the raw 'drain'. Errors follow Node's
+ * rules: a server socket reports pre-handshake errors to its Server ('tlsClientError'), a client
+ * socket emits 'error' with a Node-style code.
+ */
+import { Buffer } from 'node:buffer';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { createClientConnection, createServerConnection } from '../connection/index.js';
+import type { ConnectionEvent, ServerHelloDecision, TlsConnection } from '../connection/types.js';
+import { AlertDescription } from '../wire/registry.js';
+import { checkServerIdentity as defaultCheckServerIdentity, toPeerCertificate, type PeerCertificateObject } from './deps.js';
+import {
+  DISCONNECTED_BEFORE_SECURE,
+  codedError,
+  connReset,
+  errInvalidArgType,
+  handshakeTimeoutError,
+  toNodeError,
+  verifyError,
+} from './errors.js';
+import { defaultServername, parseAlpnProtocols, validateString, versionName } from './options.js';
+import { SecureContext, createSecureContext, isSecureContext, type SecureContextOptions } from './secure-context.js';
+import { groupName, sigalgName, suiteById } from './tables.js';
+
+/** setMaxSendFragment bounds (RFC 6066 §4 allows 2^9..2^14; OpenSSL's accepted range). */
+export const MIN_SEND_FRAGMENT = 512;
+export const MAX_SEND_FRAGMENT = 16384;
+
+export type SNICallback = (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) => void;
+export type ALPNCallback = (info: { servername: string | undefined; protocols: string[] }) => string | undefined;
+
+export interface TLSSocketOptions extends SecureContextOptions {
+  isServer?: boolean;
+  server?: net.Server;
+  secureContext?: SecureContext;
+  requestCert?: boolean;
+  rejectUnauthorized?: boolean;
+  ALPNProtocols?: unknown;
+  ALPNCallback?: ALPNCallback;
+  SNICallback?: SNICallback;
+  servername?: string;
+  host?: string;
+  checkServerIdentity?: (hostname: string, cert: PeerCertificateObject) => Error | undefined;
+  handshakeTimeout?: number;
+  allowHalfOpen?: boolean;
+  highWaterMark?: number;
+  enableTrace?: boolean;
+}
+
+interface PendingWrite {
+  chunks: Buffer[];
+  cb: (err?: Error | null) => void;
+}
+
+const u8ToBuffer = (u8: Uint8Array): Buffer => Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
+
+export class TLSSocket extends net.Socket {
+  readonly encrypted = true;
+  authorized = false;
+  authorizationError: string | null = null;
+  alpnProtocol: string | false | null = null;
+  /** io.js NPN: never negotiated (TLS 1.3 has no NPN); false like a socket without it. */
+  npnProtocol: string | false | null = null;
+  servername: string | false | null = null;
+  secureConnecting = true;
+  server: net.Server | undefined;
+  readonly _tlsOptions: TLSSocketOptions;
+  readonly secureContext: SecureContext;
+
+  /** The transport under us (null before connect() on a bare TLSSocket, and after destroy). */
+  private raw: Duplex | null = null;
+  private conn: TlsConnection | null = null;
+  private started = false;
+  private secureEstablished = false;
+  private verified = false;
+  private controlReleased: boolean;
+  private peerEnded = false;
+  private pausedRaw = false;
+  private pendingWrites: PendingWrite[] = [];
+  private pendingFinal: ((err?: Error | null) => void) | null = null;
+  private drainWaiters: ((err?: Error | null) => void)[] = [];
+  private handshakeTimer: NodeJS.Timeout | undefined;
+  private maxSendFragment: number | undefined;
+  private alertQueued = false;
+  private traceEnabled: boolean;
+
+  constructor(socket?: Duplex | null, options: TLSSocketOptions = {}) {
+    super({ allowHalfOpen: options.allowHalfOpen ?? (socket as net.Socket | undefined)?.allowHalfOpen ?? false });
+    this._tlsOptions = { ...options };
+    this.server = options.server;
+    this.traceEnabled = !!options.enableTrace;
+    const ctx = options.secureContext ?? createSecureContext(options);
+    if (!isSecureContext(ctx)) throw errInvalidArgType('options.secureContext', 'an instance of SecureContext', ctx);
+    this.secureContext = ctx;
+    // Server sockets report failures to their Server until the handshake is done (Node's
+    // _tlsError listener): an unhandled pre-handshake error must not crash the process.
+    this.controlReleased = !options.isServer;
+    if (options.isServer) this.on('error', this.internalErrorListener);
+    if (options.ALPNProtocols !== undefined) parseAlpnProtocols(options.ALPNProtocols);
+    if (socket) this.attach(socket);
+  }
+
+  // ---- transport ------------------------------------------------------------------------------
+
+  /** Opens a TCP (or IPC) connection and runs TLS over it: net.Socket#connect's argument forms. */
+  override connect(...args: unknown[]): this {
+    if (this.raw) throw codedError('ERR_SOCKET_CONNECTION_ALREADY_ESTABLISHED', 'Socket already has a transport', Error);
+    const last = args[args.length - 1];
+    const cb = typeof last === 'function' ? (args.pop() as () => void) : undefined;
+    const first = args[0];
+    const opts: net.NetConnectOpts =
+      first !== null && typeof first === 'object'
+        ? { ...(first as net.NetConnectOpts), allowHalfOpen: true }
+        : typeof first === 'string' && !/^\d+$/.test(first)
+          ? { path: first, allowHalfOpen: true }
+          : { port: Number(first), host: typeof args[1] === 'string' ? args[1] : 'localhost', allowHalfOpen: true };
+    if (cb) this.once('secureConnect', cb);
+    this.attach(net.connect(opts));
+    return this;
+  }
+
+  private attach(raw: Duplex): void {
+    this.raw = raw;
+    const tcp = raw instanceof net.Socket ? raw : undefined;
+    if (tcp?.connecting) {
+      this.setConnecting(true);
+      tcp.once('connect', () => {
+        this.setConnecting(false);
+        this.emit('connect');
+      });
+    }
+    raw.on('error', (err: Error) => this.emitTlsError(err));
+    raw.on('end', () => this.onRawEnd());
+    raw.on('close', () => this.onRawClose());
+    raw.on('drain', () => this.onRawDrain());
+    // Start on the next tick so the caller can add 'keylog'/'secureConnect' listeners first.
+    process.nextTick(() => this.start());
+  }
+
+  /** net.Socket's `connecting` is read-only in the typings but a plain field at run time. */
+  private setConnecting(v: boolean): void {
+    (this as { connecting: boolean }).connecting = v;
+  }
+
+  private start(): void {
+    if (this.started || this.destroyed || !this.raw) return;
+    this.started = true;
+    const o = this._tlsOptions;
+    if (o.handshakeTimeout && o.handshakeTimeout > 0) {
+      this.handshakeTimer = setTimeout(() => this.destroy(handshakeTimeoutError()), o.handshakeTimeout);
+      this.handshakeTimer.unref?.();
+    }
+    let events: ConnectionEvent[];
+    try {
+      this.conn = o.isServer ? this.createServerEngine() : this.createClientEngine();
+      if (this.maxSendFragment !== undefined) this.conn.setMaxFragmentLength(this.maxSendFragment);
+      events = this.conn.start();
+    } catch (err) {
+      this.destroy(toNodeError(err));
+      return;
+    }
+    this.handleEvents(events);
+    this.flush();
+    const raw = this.raw;
+    raw.on('data', (chunk: Buffer | string) => this.onRawData(chunk));
+  }
+
+  private createClientEngine(): TlsConnection {
+    const o = this._tlsOptions;
+    const sni = o.servername !== undefined ? o.servername : defaultServername(o.host);
+    this.servername = sni || null;
+    return createClientConnection({
+      ...this.secureContext.commonConfig(),
+      serverName: sni || undefined,
+      hostname: o.servername || o.host || 'localhost',
+      // Like Node, the chain verdict is judged here (with checkServerIdentity), not in the engine.
+      rejectUnauthorized: false,
+      alpnProtocols: parseAlpnProtocols(o.ALPNProtocols),
+      keyLog: this.listenerCount('keylog') > 0,
+      certificate: this.secureContext.certificates[0],
+    });
+  }
+
+  private createServerEngine(): TlsConnection {
+    const o = this._tlsOptions;
+    const ctx = this.secureContext;
+    return createServerConnection({
+      ...ctx.commonConfig(),
+      certificates: ctx.certificates,
+      requestCert: !!o.requestCert,
+      rejectUnauthorized: !!o.requestCert && o.rejectUnauthorized !== false,
+      alpnProtocols: parseAlpnProtocols(o.ALPNProtocols),
+      keyLog: this.listenerCount('keylog') > 0 || (this.server?.listenerCount('keylog') ?? 0) > 0,
+      pauseOnClientHello: !!(o.SNICallback || o.ALPNCallback),
+    });
+  }
+
+  private onRawData(chunk: Buffer | string): void {
+    const conn = this.conn;
+    if (!conn || this.destroyed) return;
+    (this as unknown as { _unrefTimer?: () => void })._unrefTimer?.();
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
+    let events: ConnectionEvent[];
+    try {
+      events = conn.receive(bytes);
+    } catch (err) {
+      events = [{ type: 'error', error: err as never }];
+    }
+    // Send what the engine queued (handshake replies, alerts) before acting on its events.
+    this.flush();
+    this.handleEvents(events);
+    this.flush();
+  }
+
+  private onRawEnd(): void {
+    if (!this.secureEstablished) {
+      this.destroy(connReset(this._tlsOptions.isServer ? 'socket hang up' : DISCONNECTED_BEFORE_SECURE));
+      return;
+    }
+    // A TCP FIN without close_notify after the handshake ends the stream, as Node does.
+    if (!this.peerEnded) {
+      this.peerEnded = true;
+      this.push(null);
+    }
+  }
+
+  private onRawClose(): void {
+    if (this.destroyed) return;
+    if (!this.secureEstablished) this.onRawEnd();
+    else this.destroy();
+  }
+
+  private onRawDrain(): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const cb of waiters) cb();
+  }
+
+  /** Hands the engine's queued records to the transport, corked into one write where possible. */
+  private flush(): boolean {
+    const conn = this.conn;
+    const raw = this.raw;
+    if (!conn || !raw) return true;
+    const out = conn.takeOutgoing();
+    if (out.length === 0) return !raw.writableNeedDrain;
+    if (raw.destroyed || raw.writableEnded) return true;
+    let ok = true;
+    if (out.length > 1) raw.cork();
+    for (const u8 of out) ok = raw.write(u8ToBuffer(u8));
+    if (out.length > 1) raw.uncork();
+    return ok;
+  }
+
+  // ---- engine events --------------------------------------------------------------------------
+
+  private handleEvents(events: ConnectionEvent[]): void {
+    for (const ev of events) {
+      if (this.destroyed) return;
+      switch (ev.type) {
+        case 'data':
+          if (!this.push(u8ToBuffer(ev.data)) && this.raw && !this.pausedRaw) {
+            this.pausedRaw = true;
+            this.raw.pause();
+          }
+          break;
+        case 'handshakeDone':
+          this.onHandshakeDone();
+          break;
+        case 'peerClosed':
+          if (!this.peerEnded) {
+            this.peerEnded = true;
+            this.push(null);
+          }
+          break;
+        case 'error':
+          this.alertQueued = !ev.error.fromPeer;
+          this.destroy(toNodeError(ev.error));
+          return;
+        case 'clientHello':
+          this.onClientHello(ev);
+          break;
+        case 'keylog': {
+          const line = Buffer.from(`${ev.line}\n`, 'latin1');
+          this.emit('keylog', line);
+          if (this._tlsOptions.isServer) this.server?.emit('keylog', line, this);
+          break;
+        }
+        case 'trace':
+          if (this.traceEnabled) process.stderr.write(`${ev.direction === 'sent' ? '>>>' : '<<<'} ${ev.message}\n`);
+          break;
+        default:
+          break; // sessionTicket / keyUpdate: resumption and traces come in later issues
+      }
+    }
+  }
+
+  private onHandshakeDone(): void {
+    const neg = this.conn!.negotiated!;
+    this.secureEstablished = true;
+    clearTimeout(this.handshakeTimer);
+    this.alpnProtocol = neg.alpnProtocol ?? false;
+    this.npnProtocol = false;
+    if (this._tlsOptions.isServer) this.servername = neg.serverName ?? false;
+    this.emit('secure');
+    if (this.destroyed) return;
+    if (this._tlsOptions.isServer) this.onServerSecure();
+    else this.onClientSecure();
+  }
+
+  private onClientSecure(): void {
+    const o = this._tlsOptions;
+    const neg = this.conn!.negotiated!;
+    const verdict = neg.peerVerdict;
+    let err: Error | undefined;
+    if (!verdict || !verdict.ok) {
+      err = verifyError(verdict?.code ?? 'UNABLE_TO_GET_ISSUER_CERT', verdict?.message);
+    } else if (!neg.resumed) {
+      const hostname = o.servername || o.host || 'localhost';
+      const check = o.checkServerIdentity ?? defaultCheckServerIdentity;
+      try {
+        err = check(hostname, this.getPeerCertificate(true) ?? {}) ?? undefined;
+      } catch (thrown) {
+        err = thrown instanceof Error ? thrown : new Error(String(thrown));
+      }
+    }
+    if (err) {
+      this.authorized = false;
+      this.authorizationError = ((err as { code?: string }).code ?? err.message) || 'CERT_REJECTED';
+      if (o.rejectUnauthorized !== false) {
+        this.destroy(err);
+        return;
+      }
+    } else {
+      this.authorized = true;
+    }
+    this.verified = true;
+    this.secureConnecting = false;
+    this.emit('secureConnect');
+    this.flushPendingWrites();
+  }
+
+  private onServerSecure(): void {
+    const o = this._tlsOptions;
+    const neg = this.conn!.negotiated!;
+    if (o.requestCert) {
+      const verdict = neg.peerVerdict;
+      if (neg.peerCertificates.length === 0 || !verdict) this.authorizationError = 'UNABLE_TO_GET_ISSUER_CERT';
+      else if (!verdict.ok) this.authorizationError = verdict.code ?? 'CERT_REJECTED';
+      else this.authorized = true;
+      if (!this.authorized && o.rejectUnauthorized !== false) {
+        this.destroy();
+        return;
+      }
+    }
+    this.verified = true;
+    this.secureConnecting = false;
+    this.releaseControl();
+    this.flushPendingWrites();
+    this.server?.emit('secureConnection', this);
+  }
+
+  /** Server: the engine paused after the ClientHello; SNICallback/ALPNCallback decide, maybe later. */
+  private onClientHello(ev: Extract<ConnectionEvent, { type: 'clientHello' }>): void {
+    const o = this._tlsOptions;
+    this.servername = ev.serverName ?? false;
+    const finish = (err: Error | null, ctx?: SecureContext): void => {
+      if (this.destroyed || !this.conn) return;
+      if (err) return this.rejectHello(AlertDescription.internal_error, err);
+      if (ctx !== undefined && ctx !== null && !isSecureContext(ctx)) {
+        return this.rejectHello(
+          AlertDescription.internal_error,
+          errInvalidArgType('context', 'an instance of SecureContext', ctx),
+        );
+      }
+      const decision: ServerHelloDecision = {};
+      if (ctx) decision.certificates = ctx.certificates;
+      if (o.ALPNCallback) {
+        const offered = ev.alpnProtocols ?? [];
+        let selected: string | undefined;
+        try {
+          selected = offered.length ? o.ALPNCallback({ servername: ev.serverName, protocols: offered }) : undefined;
+        } catch (e) {
+          return this.rejectHello(AlertDescription.internal_error, e as Error);
+        }
+        if (selected !== undefined && !offered.includes(selected)) {
+          return this.rejectHello(
+            AlertDescription.internal_error,
+            codedError('ERR_TLS_ALPN_CALLBACK_INVALID_RESULT', `ALPN callback returned a value (${selected}) that did not match any of the client's offered protocols (${offered.join(', ')})`, TypeError),
+          );
+        }
+        if (offered.length && selected === undefined) {
+          return this.rejectHello(AlertDescription.no_application_protocol, null);
+        }
+        decision.selectedAlpn = selected;
+      }
+      this.resumeRaw();
+      this.handleEvents(this.conn.resumeHandshake(decision));
+      this.flush();
+    };
+    const sni = o.SNICallback;
+    if (!sni || !ev.serverName) return finish(null);
+    let called = false;
+    this.pauseRawForDecision();
+    try {
+      sni.call(this, ev.serverName, (err, ctx) => {
+        if (called) return this.destroy(codedError('ERR_MULTIPLE_CALLBACK', 'Callback called multiple times'));
+        called = true;
+        finish(err, ctx);
+      });
+    } catch (err) {
+      finish(err as Error);
+    }
+  }
+
+  private rejectHello(alert: number, err: Error | null): void {
+    this.resumeRaw();
+    const message = err?.message ?? 'no application protocol';
+    const events = this.conn!.resumeHandshake({ reject: { alert, message } });
+    this.flush();
+    if (err) {
+      this.alertQueued = true;
+      this.destroy(err);
+    } else {
+      this.handleEvents(events);
+    }
+  }
+
+  private pauseRawForDecision(): void {
+    if (this.raw && !this.pausedRaw) {
+      this.pausedRaw = true;
+      this.raw.pause();
+    }
+  }
+
+  private resumeRaw(): void {
+    if (this.raw && this.pausedRaw) {
+      this.pausedRaw = false;
+      this.raw.resume();
+    }
+  }
+
+  // ---- errors ---------------------------------------------------------------------------------
+
+  private readonly internalErrorListener = (err: Error): void => {
+    this.emit('_tlsError', err);
+  };
+
+  private releaseControl(): void {
+    if (this.controlReleased) return;
+    this.controlReleased = true;
+    this.removeListener('error', this.internalErrorListener);
+  }
+
+  /** Transport errors: Node's _emitTLSError (destroy with the error; servers report it to the Server). */
+  private emitTlsError(err: Error): void {
+    if (!this.destroyed) this.destroy(err);
+  }
+
+  // ---- stream plumbing ------------------------------------------------------------------------
+
+  override _read(): void {
+    this.resumeRaw();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.writeChunks([chunk], cb);
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
+    this.writeChunks(
+      chunks.map((c) => c.chunk),
+      cb,
+    );
+  }
+
+  private writeChunks(chunks: Buffer[], cb: (err?: Error | null) => void): void {
+    // Before the peer is verified, cleartext waits (it must never reach an unverified server).
+    if (!this.verified) {
+      this.pendingWrites.push({ chunks, cb });
+      return;
+    }
+    const conn = this.conn;
+    if (!conn) return cb(codedError('ERR_SOCKET_CLOSED', 'Socket is closed'));
+    try {
+      for (const c of chunks) if (c.length > 0) conn.write(c);
+    } catch (err) {
+      return cb(toNodeError(err));
+    }
+    (this as unknown as { _unrefTimer?: () => void })._unrefTimer?.();
+    if (this.flush()) cb();
+    else this.drainWaiters.push(cb);
+  }
+
+  private flushPendingWrites(): void {
+    const pending = this.pendingWrites;
+    this.pendingWrites = [];
+    for (const w of pending) this.writeChunks(w.chunks, w.cb);
+    if (this.pendingFinal) {
+      const cb = this.pendingFinal;
+      this.pendingFinal = null;
+      this._final(cb);
+    }
+  }
+
+  /** end(): close_notify after the pending writes, then the transport's write side is ended. */
+  override _final(cb: (err?: Error | null) => void): void {
+    if (!this.verified) {
+      this.pendingFinal = cb;
+      return;
+    }
+    const conn = this.conn;
+    const raw = this.raw;
+    try {
+      conn?.close();
+    } catch {
+      // already closed or failed: nothing more to send
+    }
+    this.flush();
+    if (raw && !raw.writableEnded && !raw.destroyed) raw.end(() => cb());
+    else cb();
+  }
+
+  override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
+    clearTimeout(this.handshakeTimer);
+    this.pendingWrites = [];
+    this.pendingFinal = null;
+    this.drainWaiters = [];
+    const raw = this.raw;
+    if (raw && !raw.destroyed) {
+      if (this.alertQueued && raw.writable && !raw.writableEnded) {
+        // Let the alert we queued reach the peer, then close; never wait forever for it.
+        raw.end(() => raw.destroy());
+        setTimeout(() => raw.destroy(), 1000).unref();
+      } else {
+        raw.destroy();
+      }
+    }
+    if (err && !this.secureEstablished && !this._tlsOptions.isServer && err.message === DISCONNECTED_BEFORE_SECURE) {
+      Object.assign(err, { host: this._tlsOptions.host });
+    }
+    (net.Socket.prototype as unknown as { _destroy(e: Error | null, c: (e: Error | null) => void): void })._destroy.call(
+      this,
+      err,
+      cb,
+    );
+  }
+
+  // Address/port getters of net.Socket read these two; ours come from the transport.
+  _getpeername(): { address?: string; family?: string; port?: number } {
+    const raw = this.raw as net.Socket | null;
+    if (!raw || typeof raw.remoteAddress !== 'string') return {};
+    return { address: raw.remoteAddress, family: raw.remoteFamily, port: raw.remotePort };
+  }
+
+  _getsockname(): { address?: string; family?: string; port?: number } {
+    const raw = this.raw as net.Socket | null;
+    if (!raw || typeof raw.address !== 'function') return {};
+    const a = raw.address();
+    return typeof a === 'object' ? a : {};
+  }
+
+  override setNoDelay(noDelay?: boolean): this {
+    (this.raw as net.Socket | null)?.setNoDelay?.(noDelay);
+    return this;
+  }
+
+  override setKeepAlive(enable?: boolean, initialDelay?: number): this {
+    (this.raw as net.Socket | null)?.setKeepAlive?.(enable, initialDelay);
+    return this;
+  }
+
+  override ref(): this {
+    (this.raw as net.Socket | null)?.ref?.();
+    return this;
+  }
+
+  override unref(): this {
+    (this.raw as net.Socket | null)?.unref?.();
+    return this;
+  }
+
+  // ---- TLS information ------------------------------------------------------------------------
+
+  getCipher(): { name: string; standardName: string; version: string } | null {
+    const neg = this.conn?.negotiated;
+    const row = neg ? suiteById(neg.cipherSuite) : undefined;
+    if (!neg || !row) return null;
+    return { name: row.opensslName, standardName: row.ianaName, version: versionName(neg.version) ?? 'unknown' };
+  }
+
+  getProtocol(): string | null {
+    const neg = this.conn?.negotiated;
+    return neg ? versionName(neg.version) : null;
+  }
+
+  getPeerCertificate(detailed = false): PeerCertificateObject | null {
+    if (!this.conn) return null;
+    const chain = this.conn.negotiated?.peerCertificates ?? [];
+    return chain.length ? toPeerCertificate(chain, !!detailed) : {};
+  }
+
+  getCertificate(): PeerCertificateObject | null {
+    if (!this.conn) return null;
+    const own = this.conn.negotiated?.ownCertificate;
+    return own ? toPeerCertificate([own], false) : {};
+  }
+
+  getFinished(): Buffer | undefined {
+    const f = this.conn?.negotiated?.ownFinished;
+    return f ? Buffer.from(f) : undefined;
+  }
+
+  getPeerFinished(): Buffer | undefined {
+    const f = this.conn?.negotiated?.peerFinished;
+    return f ? Buffer.from(f) : undefined;
+  }
+
+  isSessionReused(): boolean {
+    return !!this.conn?.negotiated?.resumed;
+  }
+
+  getSession(): Buffer | undefined {
+    return undefined; // resumption is a later issue
+  }
+
+  getTLSTicket(): Buffer | undefined {
+    return undefined;
+  }
+
+  getSharedSigalgs(): string[] {
+    const neg = this.conn?.negotiated;
+    if (!neg?.peerSignatureSchemes) return [];
+    const ours = this.secureContext.signatureSchemes;
+    return neg.peerSignatureSchemes.filter((s) => ours.includes(s)).map((s) => sigalgName(s) ?? `0x${s.toString(16)}`);
+  }
+
+  /** Client only, as in Node: the server side answers {}; before the handshake, null. */
+  getEphemeralKeyInfo(): { type?: string; name?: string; size?: number } | null {
+    const neg = this.conn?.negotiated;
+    if (!neg) return null;
+    if (this._tlsOptions.isServer || neg.group === undefined) return {};
+    const ECDH: Record<string, [string, number]> = {
+      X25519: ['X25519', 253],
+      X448: ['X448', 448],
+      'P-256': ['prime256v1', 256],
+      'P-384': ['secp384r1', 384],
+      'P-521': ['secp521r1', 521],
+    };
+    const name = groupName(neg.group) ?? '';
+    const ec = ECDH[name];
+    if (ec) return { type: 'ECDH', name: ec[0], size: ec[1] };
+    const dh = /^ffdhe(\d+)$/.exec(name);
+    return dh ? { type: 'DH', size: Number(dh[1]) } : {};
+  }
+
+  exportKeyingMaterial(length: number, label: string, context?: ArrayBufferView): Buffer {
+    if (typeof length !== 'number' || !Number.isInteger(length) || length <= 0) {
+      throw errInvalidArgType('length', 'of type number', length);
+    }
+    validateString(label, 'label');
+    if (context !== undefined && !ArrayBuffer.isView(context)) {
+      throw errInvalidArgType('context', 'an instance of Buffer, TypedArray, or DataView', context);
+    }
+    if (!this.conn?.handshakeComplete) {
+      throw codedError('ERR_TLS_INVALID_STATE', 'TLS socket connection must be securely established');
+    }
+    const ctx = context ? new Uint8Array(context.buffer, context.byteOffset, context.byteLength) : undefined;
+    return u8ToBuffer(this.conn.exportKeyingMaterial(label, ctx, length));
+  }
+
+  setMaxSendFragment(size: number): boolean {
+    if (typeof size !== 'number' || !Number.isInteger(size)) throw errInvalidArgType('size', 'of type number', size);
+    if (size < MIN_SEND_FRAGMENT || size > MAX_SEND_FRAGMENT) return false;
+    this.maxSendFragment = size;
+    this.conn?.setMaxFragmentLength(size);
+    return true;
+  }
+
+  setServername(name: string): void {
+    validateString(name, 'name');
+    if (this._tlsOptions.isServer) throw codedError('ERR_TLS_SNI_FROM_SERVER', 'Cannot issue SNI from a TLS server-side socket');
+    if (this.started) throw codedError('ERR_TLS_INVALID_STATE', 'setServername() must be called before the handshake starts');
+    this._tlsOptions.servername = name;
+  }
+
+  /** TLS 1.3 has no renegotiation (RFC 8446 §4.1.2 drops it); Node reports ERR_TLS_RENEGOTIATE. */
+  renegotiate(_options: unknown, callback?: (err: Error | null) => void): boolean {
+    if (callback) process.nextTick(callback, codedError('ERR_TLS_RENEGOTIATE', 'Attempt to renegotiate TLS session failed'));
+    return false;
+  }
+
+  disableRenegotiation(): void {
+    // Nothing to disable: renegotiation is never accepted.
+  }
+
+  enableTrace(): void {
+    this.traceEnabled = true;
+  }
+
+  /** TLS 1.3 KeyUpdate (RFC 8446 §4.6.3), asking the peer to update too when requestPeer. */
+  keyUpdate(requestPeer = false): void {
+    if (!this.conn?.handshakeComplete) throw codedError('ERR_TLS_INVALID_STATE', 'TLS socket connection must be securely established');
+    this.conn.keyUpdate(requestPeer);
+    this.flush();
+  }
+}
