@@ -322,3 +322,16 @@ export function decodeNpnProtocols(data: Uint8Array): string[] {
   return out;
 }
 export const encodeNpnProtocols = (names: readonly string[]): Uint8Array => body((w) => names.forEach((n) => w.vec8(latin1Encode(n))));
+
+// ---- CertificateStatus (RFC 6066 §8; RFC 8446 §4.4.2.1): body of status_request in a TLS 1.3
+// CertificateEntry and of the TLS 1.2 CertificateStatus message ----
+
+/** The DER OCSPResponse of an `ocsp` CertificateStatus; another status_type is decode_error. */
+export function decodeCertificateStatus(data: Uint8Array): Uint8Array {
+  return parse(data, 'CertificateStatus', (r) => {
+    const type = r.u8('status_type');
+    if (type !== CertificateStatusType.ocsp) throw new DecodeError(`CertificateStatus type ${type} is not ocsp`);
+    return r.vec24('OCSPResponse', 1);
+  });
+}
+export const encodeCertificateStatus = (ocspResponse: Uint8Array): Uint8Array => body((w) => w.u8(CertificateStatusType.ocsp).vec24(ocspResponse));

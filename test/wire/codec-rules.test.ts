@@ -8,6 +8,8 @@ import {
   checkExtensionsAllowed,
   checkSolicited,
   decodeAlert,
+  decodeCertificateStatus,
+  encodeCertificateStatus,
   decodeHandshake,
   encodeAlert,
   encodeHandshake,
@@ -238,6 +240,22 @@ describe('TLS 1.2 shapes (RFC 5246, RFC 5077)', () => {
     assert.deepEqual(decodeHandshake(fromHex('0c000003030017'), TLS12), { type: 'server_key_exchange', body: fromHex('030017') });
     assert.deepEqual(decodeHandshake(fromHex('100000020100'), TLS12), { type: 'client_key_exchange', body: fromHex('0100') });
     assert.deepEqual(decodeHandshake(fromHex('0e000000'), TLS12), { type: 'server_hello_done' });
+  });
+});
+
+describe('body codecs', () => {
+  it('CertificateStatus carries one DER OCSP response', () => {
+    assert.equal(toHex(decodeCertificateStatus(encodeCertificateStatus(fromHex('3003')))), '3003');
+    throwsAlert(() => decodeCertificateStatus(fromHex('02000001ff')), A.decode_error);
+    throwsAlert(() => decodeCertificateStatus(fromHex('01000000')), A.decode_error);
+  });
+  it('a TLS 1.3 ServerHello with supported_versions below 1.3 is illegal_parameter (§4.2.1)', () => {
+    const sh = decodeHandshake(fromHex(V.S3_SERVER_SERVER_HELLO), TLS13) as ServerHello;
+    throwsAlert(() => decodeHandshake(encodeHandshake({ ...sh, ext: { ...sh.ext, supportedVersion: TLS12 } }, TLS13), TLS13), A.illegal_parameter);
+    throwsAlert(() => decodeHandshake(encodeHandshake({ ...sh, extensions: sh.extensions.map((e) => (e.type === T.supported_versions ? { ...e, data: fromHex('03') } : e)), ext: {} }, TLS13), TLS13), A.decode_error);
+  });
+  it('encoding a field longer than its length prefix is an internal_error TlsError', () => {
+    throwsAlert(() => encodeHandshake({ type: 'certificate_verify', scheme: 0x0804, signature: new Uint8Array(70000) }, TLS13), A.internal_error, 'HandshakeFieldTooLong');
   });
 });
 

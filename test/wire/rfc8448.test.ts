@@ -2,10 +2,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fromHex, toHex } from '../../src/util/bytes.js';
+import { TlsError } from '../../src/util/errors.js';
 import {
   HELLO_RETRY_REQUEST_RANDOM,
   clientHelloBindersOffset,
   clientHelloWithoutBinders,
+  encodeClientHelloForBinders,
   decodeHandshake,
   encodeHandshake,
   replaceClientHelloBinders,
@@ -149,6 +151,15 @@ describe('RFC 8448 §4 resumed 0-RTT handshake', () => {
     const zeroed = replaceClientHelloBinders(raw, [new Uint8Array(32)]);
     assert.equal(toHex(zeroed.subarray(0, clientHelloBindersOffset(raw))), V.S4_CLIENT_HELLO_PREFIX);
     assert.equal(toHex(replaceClientHelloBinders(zeroed, ch.ext.preSharedKey!.binders)), V.S4_CLIENT_HELLO_FULL);
+    // The offset is relative to the view, also when the ClientHello sits inside a larger buffer.
+    const inRecord = fromHex('160301' + '0200' + V.S4_CLIENT_HELLO_FULL).subarray(5);
+    assert.equal(clientHelloBindersOffset(inRecord), V.S4_CLIENT_HELLO_PREFIX.length / 2);
+    // Building from the typed message: placeholders first, the prefix, then the real binders.
+    const placeholder = { ...ch, ext: { ...ch.ext, preSharedKey: { ...ch.ext.preSharedKey!, binders: [new Uint8Array(32)] } } };
+    const built = encodeClientHelloForBinders(placeholder);
+    assert.equal(toHex(built.withoutBinders), V.S4_CLIENT_HELLO_PREFIX);
+    assert.equal(toHex(replaceClientHelloBinders(built.full, [fromHex(V.S4_CLIENT_CALCULATE_PSK_BINDER_FINISHED)])), V.S4_CLIENT_HELLO_FULL);
+    assert.throws(() => clientHelloBindersOffset(fromHex(V.S3_CLIENT_CLIENT_HELLO)), TlsError);
   });
 
   it('ServerHello selects PSK identity 0; EncryptedExtensions accepts early data; EndOfEarlyData is empty', () => {

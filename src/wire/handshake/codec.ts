@@ -116,7 +116,13 @@ export function decodeHandshakeWithRaw(raw: Uint8Array, version: number): Decode
 export function encodeHandshake(m: HandshakeMessage, version: number): Uint8Array {
   const w = new ByteWriter(m.type === 'certificate' ? 4096 : 512);
   w.u8(handshakeTypeOf(m));
-  w.lengthPrefixed(3, (b) => encodeBody(b, m, version));
+  try {
+    w.lengthPrefixed(3, (b) => encodeBody(b, m, version));
+  } catch (e) {
+    // A vector longer than its length field allows: our own message is wrong, not the peer's.
+    if (e instanceof RangeError) throw new TlsError(AlertDescription.internal_error, 'HandshakeFieldTooLong', `cannot encode ${m.type}: ${e.message}`);
+    throw e;
+  }
   return w.finish();
 }
 

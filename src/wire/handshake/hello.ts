@@ -6,7 +6,7 @@
 import { ByteReader, ByteWriter, bytesEqual, fromHex } from '../../util/bytes.js';
 import { DecodeError, TlsError } from '../../util/errors.js';
 import { checkExtensionsAllowed } from '../extension-rules.js';
-import { readExtensionBlock, writeExtensionBlock } from '../extensions.js';
+import { decodeSupportedVersionsServerHello, readExtensionBlock, writeExtensionBlock } from '../extensions.js';
 import { AlertDescription, ExtensionType, HandshakeType, ProtocolVersion } from '../registry.js';
 import type { ClientHello, RawExtension, ServerHello } from '../types.js';
 import { CLIENT_HELLO_EXTS, HELLO_RETRY_REQUEST_EXTS, SERVER_HELLO_EXTS, decodeTyped, encodeTyped } from './ext-tables.js';
@@ -79,8 +79,11 @@ export function decodeServerHelloBody(body: Uint8Array): ServerHello {
   const isHelloRetryRequest = isHelloRetryRequestRandom(random);
   // The ServerHello's own supported_versions says which table applies (RFC 8446 §4.2.1);
   // without it this is a TLS 1.2 (or older) ServerHello.
+  // RFC 8446 §4.2.1: a supported_versions naming a version before TLS 1.3 is illegal_parameter,
+  // which the TLS 1.2 table below yields (supported_versions is not a TLS 1.2 ServerHello extension).
   const sv = extensions.find((e) => e.type === ExtensionType.supported_versions);
-  const is13 = isHelloRetryRequest || (sv !== undefined && sv.data.length === 2 && ((sv.data[0]! << 8) | sv.data[1]!) >= ProtocolVersion.TLSv1_3);
+  const selected = sv ? decodeSupportedVersionsServerHello(sv.data) : undefined;
+  const is13 = isHelloRetryRequest || (selected !== undefined && selected >= ProtocolVersion.TLSv1_3);
   checkExtensionsAllowed(isHelloRetryRequest ? 'hello_retry_request' : HandshakeType.server_hello, extensions, is13 ? ProtocolVersion.TLSv1_3 : ProtocolVersion.TLSv1_2);
   const ext = decodeTyped(isHelloRetryRequest ? HELLO_RETRY_REQUEST_EXTS : SERVER_HELLO_EXTS, extensions);
   return { type: 'server_hello', legacyVersion, random, legacySessionIdEcho, cipherSuite, compressionMethod, isHelloRetryRequest, extensions, ext };
@@ -139,6 +142,18 @@ export function clientHelloBindersOffset(raw: Uint8Array): number {
 /** The ClientHello bytes the binders are computed over (a view into `raw`). */
 export function clientHelloWithoutBinders(raw: Uint8Array): Uint8Array {
   return raw.subarray(0, clientHelloBindersOffset(raw));
+}
+
+/**
+ * Encodes `m` (whose pre_shared_key carries placeholder binders of the final lengths) and returns
+ * the whole message and the prefix the binders are computed over; then call
+ * replaceClientHelloBinders(full, realBinders).
+ */
+export function encodeClientHelloForBinders(m: ClientHello): { full: Uint8Array; withoutBinders: Uint8Array } {
+  const w = new ByteWriter(512);
+  w.u8(HandshakeType.client_hello).lengthPrefixed(3, (b) => encodeClientHelloBody(b, m));
+  const full = w.finish();
+  return { full, withoutBinders: clientHelloWithoutBinders(full) };
 }
 
 /**

@@ -6,6 +6,7 @@ export {
   RANDOM_LENGTH,
   clientHelloBindersOffset,
   clientHelloWithoutBinders,
+  encodeClientHelloForBinders,
   isHelloRetryRequestRandom,
   replaceClientHelloBinders,
 } from './hello.js';
