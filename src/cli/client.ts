@@ -1,0 +1,159 @@
+/**
+ * `ts-tls client host:port`: connects with the public connect() API, prints the handshake (version,
+ * suite, ALPN, the peer chain, the verification result and its reason) on stderr, then pipes stdin
+ * to the server and the server to stdout. Like `openssl s_client`, a line holding only `K` sends a
+ * KeyUpdate asking the peer to update too, `k` one that does not, `Q` closes.
+ */
+import { appendFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { type Command, CliError, EXIT_FAILURE, EXIT_OK, flag, list, oneOf, str, UsageError, type Io, type ParsedArgs } from './command.js';
+import { readText, resolveSecret } from './io.js';
+import { alpnList, formatSession, PROTOCOL_VERSIONS, sessionInfo, tlsModule, type TlsSocketLike } from './tls-api.js';
+
+export const DEFAULT_TLS_PORT = 443;
+/** Give up on a server that does not finish the handshake (Node has no default; a tool should). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** A stdin line longer than this is sent as is, without looking for commands. */
+const MAX_LINE = 64 * 1024;
+
+/** "host:port", "[v6]:port", "host" (port 443). */
+export function parseTarget(text: string): { host: string; port: number } {
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(text) ?? (isIP(text) === 6 ? [text, text, undefined] : /^([^:]+)(?::(\d+))?$/.exec(text));
+  if (!m) throw new UsageError(`"${text}" is not host:port`);
+  const port = m[2] === undefined ? DEFAULT_TLS_PORT : Number(m[2]);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`port in "${text}" must be 1..65535`);
+  return { host: m[1]!, port };
+}
+
+export const clientCommand: Command = {
+  name: 'client',
+  summary: 'Connect to a TLS server, show the handshake and the certificate chain, then pipe stdin/stdout.',
+  usage: 'client HOST[:PORT] [--servername NAME] [--insecure | --ca FILE] [--alpn LIST] [--keylog FILE]',
+  maxPositionals: 1,
+  options: {
+    servername: { type: 'string', arg: 'NAME', help: 'SNI and the name to check (default: HOST unless it is an IP address)' },
+    insecure: { type: 'boolean', short: 'k', help: 'do not reject an unverified server (still prints why it failed)' },
+    ca: { type: 'string', arg: 'FILE', help: 'trust these CA certificates (PEM) instead of the built-in roots' },
+    cert: { type: 'string', arg: 'FILE', help: 'client certificate chain (PEM)' },
+    key: { type: 'string', arg: 'FILE', help: 'client private key (PEM)' },
+    passphrase: { type: 'string', arg: 'SECRET', help: 'passphrase of --key (pass:, env:, file:)' },
+    alpn: { type: 'string', multiple: true, arg: 'LIST', help: 'ALPN protocols to offer, e.g. h2,http/1.1' },
+    'min-version': { type: 'string', arg: 'VER', help: 'TLSv1.2 or TLSv1.3' },
+    'max-version': { type: 'string', arg: 'VER', help: 'TLSv1.2 or TLSv1.3' },
+    ciphers: { type: 'string', arg: 'STRING', help: 'OpenSSL cipher string (see ts-tls ciphers)' },
+    keylog: { type: 'string', arg: 'FILE', help: 'append NSS key log lines (for Wireshark)' },
+    quiet: { type: 'boolean', short: 'q', help: 'do not print the handshake' },
+    json: { type: 'boolean', help: 'print the handshake as one JSON line on stderr' },
+  },
+  details: `
+Typed lines go to the server; a line of only K sends a KeyUpdate (update_requested), k one without
+the request, Q closes the connection. End of input (Ctrl-D) closes our side and waits for the server.
+
+Examples:
+  ts-tls client example.com:443
+  ts-tls client 127.0.0.1:8000 --insecure               (the ts-tls server's in-memory certificate)
+  ts-tls client localhost:8443 --ca ca.pem --alpn h2,http/1.1
+  printf 'GET / HTTP/1.0\\r\\n\\r\\n' | ts-tls client example.com:443 -q
+  ts-tls client [::1]:8000 --servername localhost --keylog keys.txt`,
+  async run(args: ParsedArgs, io: Io): Promise<number> {
+    const target = args.positionals[0];
+    if (!target) throw new UsageError('give the server as HOST[:PORT]');
+    const { host, port } = parseTarget(target);
+    const servername = str(args, 'servername') ?? (isIP(host) ? undefined : host);
+    const options: Record<string, unknown> = { host, port, rejectUnauthorized: !flag(args, 'insecure') };
+    if (servername) options.servername = servername;
+    const caPath = str(args, 'ca');
+    if (caPath) options.ca = readText(caPath, 'CA file');
+    const certPath = str(args, 'cert');
+    const keyPath = str(args, 'key');
+    if (!!certPath !== !!keyPath) throw new UsageError('--cert and --key go together');
+    if (certPath && keyPath) {
+      options.cert = readText(certPath, 'certificate');
+      options.key = readText(keyPath, 'key');
+      const pass = resolveSecret(str(args, 'passphrase'));
+      if (pass !== undefined) options.passphrase = pass;
+    }
+    const alpn = alpnList(list(args, 'alpn'));
+    if (alpn.length) options.ALPNProtocols = alpn;
+    if (str(args, 'min-version')) options.minVersion = oneOf(args, 'min-version', PROTOCOL_VERSIONS, 'TLSv1.2');
+    if (str(args, 'max-version')) options.maxVersion = oneOf(args, 'max-version', PROTOCOL_VERSIONS, 'TLSv1.3');
+    if (str(args, 'ciphers')) options.ciphers = str(args, 'ciphers');
+    const keylog = str(args, 'keylog');
+    const quiet = flag(args, 'quiet');
+
+    const tls = tlsModule();
+    return new Promise<number>((resolve) => {
+      let connected = false;
+      let finished = false;
+      const finish = (code: number): void => {
+        if (finished) return;
+        finished = true;
+        process.stdin.pause();
+        resolve(code);
+      };
+      const socket: TlsSocketLike = tls.connect(options, () => {
+        connected = true;
+        socket.setTimeout?.(0);
+        const info = sessionInfo(socket);
+        if (flag(args, 'json')) io.err(JSON.stringify({ event: 'handshake', host, port, ...info }) + '\n');
+        else if (!quiet) {
+          io.err(`connected to ${host}:${port}\n` + formatSession(info, 'server'));
+          io.err(info.authorized ? 'verification: OK\n' : `verification: FAILED (${info.authorizationError ?? 'unknown reason'}); continuing because of --insecure\n`);
+          io.err('---\n');
+        }
+        pipeStdin(socket, io, quiet);
+      });
+      socket.setTimeout?.(DEFAULT_CONNECT_TIMEOUT_MS, () => {
+        if (!connected) socket.destroy(new CliError(`no TLS handshake with ${host}:${port} within ${DEFAULT_CONNECT_TIMEOUT_MS / 1000} s`, 'ETIMEDOUT'));
+      });
+      if (keylog) socket.on('keylog', (line: Buffer) => appendFileSync(keylog, line, { mode: 0o600 }));
+      socket.on('data', (chunk: Buffer) => io.out(chunk.toString('utf8')));
+      socket.on('error', (err: Error & { code?: string }) => {
+        io.err(`ts-tls client: error: ${err.message}${err.code && !err.message.includes(err.code) ? ` (${err.code})` : ''}\n`);
+        finish(EXIT_FAILURE);
+      });
+      socket.on('end', () => {
+        if (!quiet) io.err('--- server closed the connection\n');
+      });
+      socket.on('close', () => finish(connected ? EXIT_OK : EXIT_FAILURE));
+    });
+  },
+};
+
+/** Lines from stdin to the socket, with the K / k / Q commands; EOF half-closes. */
+function pipeStdin(socket: TlsSocketLike, io: Io, quiet: boolean): void {
+  let pending = '';
+  const handleLine = (line: string): void => {
+    const cmd = line.replace(/\r$/, '');
+    if (cmd === 'K' || cmd === 'k') {
+      if (typeof socket.keyUpdate === 'function') {
+        socket.keyUpdate(cmd === 'K');
+        if (!quiet) io.err(`KeyUpdate sent${cmd === 'K' ? ' (update_requested)' : ''}\n`);
+      } else {
+        io.err('this socket has no keyUpdate(); KeyUpdate not sent\n');
+      }
+    } else if (cmd === 'Q') {
+      socket.end();
+    } else {
+      socket.write(line + '\n');
+    }
+  };
+  process.stdin.on('data', (chunk: Buffer) => {
+    pending += chunk.toString('utf8');
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      handleLine(pending.slice(0, nl));
+      pending = pending.slice(nl + 1);
+    }
+    if (pending.length > MAX_LINE) {
+      socket.write(pending);
+      pending = '';
+    }
+  });
+  process.stdin.on('end', () => {
+    if (pending) socket.write(pending);
+    pending = '';
+    socket.end();
+  });
+  process.stdin.resume();
+}

@@ -1,0 +1,153 @@
+/**
+ * The part of the public `tls` API (src/index.ts) the server and client commands use, typed
+ * minimally after Node's documented API, and what they print about a connection. The CLI stays a
+ * plain user of the library: if it works here, it works for any Node program.
+ */
+import type { Duplex } from 'node:stream';
+import type { EventEmitter } from 'node:events';
+import * as lib from '../index.js';
+import { describeCertificate } from './io.js';
+import { CliError } from './command.js';
+
+/** Node's getPeerCertificate(true) shape, as far as we read it. */
+export interface PeerCertificateLike {
+  raw?: Uint8Array;
+  subject?: Record<string, string | string[]>;
+  issuer?: Record<string, string | string[]>;
+  valid_from?: string;
+  valid_to?: string;
+  fingerprint256?: string;
+  subjectaltname?: string;
+  issuerCertificate?: PeerCertificateLike;
+}
+
+export interface TlsSocketLike extends Duplex {
+  authorized: boolean;
+  authorizationError?: Error | string | null;
+  alpnProtocol?: string | false | null;
+  servername?: string | false | null;
+  remoteAddress?: string;
+  remotePort?: number;
+  getProtocol(): string | null;
+  getCipher(): { name: string; standardName?: string; version: string } | null;
+  getPeerCertificate(detailed?: boolean): PeerCertificateLike | null | Record<string, never>;
+  getEphemeralKeyInfo?(): { type?: string; name?: string; size?: number } | null | Record<string, never>;
+  setTimeout?(ms: number, cb?: () => void): unknown;
+  /** ts-tls extension (Node has none): send a TLS 1.3 KeyUpdate, asking the peer to update too. */
+  keyUpdate?(requestPeerUpdate?: boolean): void;
+}
+
+export interface TlsServerLike extends EventEmitter {
+  listen(port: number, host: string, cb?: () => void): this;
+  address(): { port: number; address: string; family: string } | string | null;
+  close(cb?: (err?: Error) => void): this;
+}
+
+export interface TlsModuleLike {
+  createServer(options: Record<string, unknown>, listener?: (s: TlsSocketLike) => void): TlsServerLike;
+  connect(options: Record<string, unknown>, cb?: () => void): TlsSocketLike;
+}
+
+/** The library's tls surface; a clear error while src/index.ts does not export it yet. */
+export function tlsModule(): TlsModuleLike {
+  const m = lib as unknown as Partial<TlsModuleLike> & { default?: Partial<TlsModuleLike> };
+  const api = typeof m.createServer === 'function' ? m : m.default;
+  if (!api || typeof api.createServer !== 'function' || typeof api.connect !== 'function') {
+    throw new CliError('this build of ts-tls does not export createServer/connect yet', 'ERR_TS_TLS_API_MISSING');
+  }
+  return api as TlsModuleLike;
+}
+
+export interface ChainEntry {
+  depth: number;
+  subject: string;
+  issuer: string;
+  validFrom: string;
+  validTo: string;
+  fingerprint256: string;
+  subjectAltName?: string;
+}
+
+function nameText(n: Record<string, string | string[]> | undefined): string {
+  if (!n) return '';
+  return Object.entries(n).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`).join(', ');
+}
+
+/** The peer chain, leaf first, from getPeerCertificate(true) (issuerCertificate links; a self-link ends it). */
+export function peerChain(socket: TlsSocketLike): ChainEntry[] {
+  const out: ChainEntry[] = [];
+  let cert = socket.getPeerCertificate(true) as PeerCertificateLike | null;
+  const seen = new Set<PeerCertificateLike>();
+  while (cert && Object.keys(cert).length > 0 && !seen.has(cert) && out.length < 16) {
+    seen.add(cert);
+    const d = cert.raw ? describeCertificate(cert.raw) : undefined;
+    out.push({
+      depth: out.length,
+      subject: d?.subject ?? nameText(cert.subject),
+      issuer: d?.issuer ?? nameText(cert.issuer),
+      validFrom: d?.validFrom ?? cert.valid_from ?? '',
+      validTo: d?.validTo ?? cert.valid_to ?? '',
+      fingerprint256: d?.fingerprint256 ?? cert.fingerprint256 ?? '',
+      ...(d?.subjectAltName ?? cert.subjectaltname ? { subjectAltName: d?.subjectAltName ?? cert.subjectaltname } : {}),
+    });
+    cert = cert.issuerCertificate ?? null;
+  }
+  return out;
+}
+
+export interface SessionInfo {
+  protocol: string | null;
+  cipher: string | null;
+  standardName?: string;
+  alpn: string | null;
+  servername: string | null;
+  keyExchange?: string;
+  authorized: boolean;
+  authorizationError?: string;
+  peerChain: ChainEntry[];
+}
+
+export function sessionInfo(socket: TlsSocketLike): SessionInfo {
+  const c = socket.getCipher();
+  const ek = socket.getEphemeralKeyInfo?.();
+  const err = socket.authorizationError;
+  return {
+    protocol: socket.getProtocol(),
+    cipher: c?.name ?? null,
+    ...(c?.standardName ? { standardName: c.standardName } : {}),
+    alpn: socket.alpnProtocol ? String(socket.alpnProtocol) : null,
+    servername: socket.servername ? String(socket.servername) : null,
+    ...(ek && 'name' in ek && ek.name ? { keyExchange: `${ek.name}${ek.size ? ` (${ek.size} bits)` : ''}` } : {}),
+    authorized: socket.authorized,
+    ...(err ? { authorizationError: typeof err === 'string' ? err : `${(err as Error & { code?: string }).code ?? ''} ${err.message}`.trim() } : {}),
+    peerChain: peerChain(socket),
+  };
+}
+
+/** Human lines for a session: one line of parameters, then the chain. */
+export function formatSession(info: SessionInfo, peerLabel: string): string {
+  const lines = [
+    `protocol: ${info.protocol ?? '?'}, cipher: ${info.cipher ?? '?'}${info.keyExchange ? `, key exchange: ${info.keyExchange}` : ''}` +
+      `, ALPN: ${info.alpn ?? 'none'}, SNI: ${info.servername ?? 'none'}`,
+  ];
+  if (info.peerChain.length === 0) lines.push(`${peerLabel} certificate: none`);
+  for (const c of info.peerChain) {
+    lines.push(`  ${c.depth} s: ${c.subject}`);
+    lines.push(`    i: ${c.issuer}`);
+    lines.push(`    valid: ${c.validFrom} .. ${c.validTo}`);
+    if (c.subjectAltName) lines.push(`    names: ${c.subjectAltName}`);
+    lines.push(`    SHA-256: ${c.fingerprint256}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Shared options of server and client that map onto tls options. */
+export const PROTOCOL_VERSIONS = ['TLSv1.2', 'TLSv1.3'] as const;
+
+/** 'h2,http/1.1' → ['h2', 'http/1.1'] (each 1..255 bytes, RFC 7301 §3.1). */
+export function alpnList(values: string[]): string[] {
+  for (const v of values) {
+    if (Buffer.byteLength(v) < 1 || Buffer.byteLength(v) > 255) throw new CliError(`ALPN protocol "${v}" must be 1 to 255 bytes (RFC 7301 §3.1)`);
+  }
+  return values;
+}
