@@ -1,0 +1,276 @@
+// RecordReader / RecordWriter behaviour: framing at every split point, limits, padding, key
+// changes at record boundaries, and the alerts each bad input ends in.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createCipheriv } from 'node:crypto';
+import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
+import { RecordReader } from '../../src/record/reader.js';
+import { RecordWriter } from '../../src/record/writer.js';
+import { Tls13WriteProtection, type WriteProtection } from '../../src/record/protection.js';
+import { MAX_EMPTY_RECORDS_IN_A_ROW } from '../../src/record/limits.js';
+import { concatBytes, toHex } from '../../src/util/bytes.js';
+import type { AeadAlgorithm } from '../../src/crypto/provider.js';
+import { AlertDescription as A, ContentType as T } from '../../src/wire/registry.js';
+
+const p = nodeCryptoProvider();
+const key16 = new Uint8Array(16).fill(7);
+const key32 = new Uint8Array(32).fill(9);
+const iv = Uint8Array.from({ length: 12 }, (_, i) => i * 17);
+const aes = () => p.aead('aes-128-gcm', key16);
+const bytes = (n: number, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
+const isAlert = (alert: number, reason?: string) => (e: any) => e?.name?.endsWith('Error') && e.alert === alert && (reason === undefined || e.reason === reason);
+
+function drain(r: RecordReader) {
+  const out: { type: number; payload: string }[] = [];
+  for (let rec = r.next(); rec; rec = r.next()) out.push({ type: rec.type, payload: toHex(rec.payload) });
+  return out;
+}
+
+/** Plain handshake, then protected records under one key (the reader needs the key from record 2 on). */
+function sampleStream() {
+  const w = new RecordWriter();
+  w.writePlain(T.handshake, bytes(300));
+  const plain = concatBytes(...w.take());
+  w.setWriteKey13(aes(), iv);
+  w.seal(T.handshake, bytes(50, 2));
+  w.seal(T.application_data, bytes(20000, 3)); // two records
+  w.seal(T.alert, Uint8Array.of(1, 0));
+  return { plain, sealed: concatBytes(...w.take()) };
+}
+
+test('framing: every split point of the stream yields the same records', () => {
+  const { plain, sealed } = sampleStream();
+  const stream = concatBytes(plain, sealed);
+  const reference = (() => {
+    const r = new RecordReader();
+    r.push(plain);
+    const first = drain(r);
+    r.setReadKey13(aes(), iv);
+    r.push(sealed);
+    return [...first, ...drain(r)];
+  })();
+  assert.equal(reference.length, 5);
+  assert.deepEqual(reference.map((x) => x.type), [T.handshake, T.handshake, T.application_data, T.application_data, T.alert]);
+  for (let cut = 0; cut <= stream.length; cut += cut < 400 ? 1 : 97) {
+    const r = new RecordReader();
+    const got: ReturnType<typeof drain> = [];
+    r.push(stream.subarray(0, cut));
+    const keyAt = plain.length;
+    // Install the key as soon as the plaintext record has come out, as a connection would.
+    const pull = () => {
+      for (;;) {
+        if (got.length === 1 && !r.isProtected) r.setReadKey13(aes(), iv);
+        const rec = r.next();
+        if (!rec) return;
+        got.push({ type: rec.type, payload: toHex(rec.payload) });
+      }
+    };
+    pull();
+    r.push(stream.subarray(cut));
+    pull();
+    assert.deepEqual(got, reference, `cut at ${cut} (key at ${keyAt})`);
+  }
+});
+
+test('framing: byte-by-byte delivery buffers only what is pending', () => {
+  const { plain } = sampleStream();
+  const r = new RecordReader();
+  let out;
+  for (let i = 0; i < plain.length; i++) {
+    r.push(plain.subarray(i, i + 1));
+    out = r.next();
+    if (i < plain.length - 1) assert.equal(out, undefined);
+    assert.ok(r.bufferedBytes <= plain.length);
+  }
+  assert.equal(out!.payload.length, 300);
+  assert.equal(r.bufferedBytes, 0);
+});
+
+test('limits: plaintext record over 2^14 is record_overflow as soon as the header arrives', () => {
+  const r = new RecordReader();
+  r.push(Uint8Array.of(T.handshake, 3, 3, 0x40, 0x01));
+  assert.throws(() => r.next(), isAlert(A.record_overflow, 'RecordOverflow'));
+  const ok = new RecordReader();
+  ok.push(concatBytes(Uint8Array.of(T.application_data, 3, 3, 0x40, 0x00), new Uint8Array(16384)));
+  assert.equal(ok.next()!.payload.length, 16384);
+});
+
+test('limits: protected record over 2^14+256 is record_overflow; exactly 2^14+256 is decrypted (and fails auth)', () => {
+  const r = new RecordReader();
+  r.setReadKey13(aes(), iv);
+  r.push(Uint8Array.of(T.application_data, 3, 3, 0x41, 0x01));
+  assert.throws(() => r.next(), isAlert(A.record_overflow));
+  const r2 = new RecordReader();
+  r2.setReadKey13(aes(), iv);
+  r2.push(concatBytes(Uint8Array.of(T.application_data, 3, 3, 0x41, 0x00), new Uint8Array(16640)));
+  assert.throws(() => r2.next(), isAlert(A.bad_record_mac));
+});
+
+/** Seals an arbitrary inner plaintext at seq 0, bypassing the writer's rules. */
+function rawRecord(inner: Uint8Array, k = key16, alg: AeadAlgorithm = 'aes-128-gcm', nonceIv = iv) {
+  const len = inner.length + 16;
+  const header = Uint8Array.of(T.application_data, 3, 3, len >> 8, len & 0xff);
+  const c = createCipheriv(alg as 'aes-128-gcm', k, nonceIv, { authTagLength: 16 });
+  c.setAAD(header);
+  const ct = c.update(inner);
+  c.final();
+  return concatBytes(header, ct, c.getAuthTag());
+}
+
+test('limits: a decrypted inner plaintext over 2^14+1 is record_overflow', () => {
+  const r = new RecordReader();
+  r.setReadKey13(aes(), iv);
+  r.push(rawRecord(concatBytes(new Uint8Array(16385).fill(1), Uint8Array.of(T.application_data))));
+  assert.throws(() => r.next(), isAlert(A.record_overflow, 'InnerPlaintextTooLong'));
+  const ok = new RecordReader();
+  ok.setReadKey13(aes(), iv);
+  ok.push(rawRecord(concatBytes(new Uint8Array(16384).fill(1), Uint8Array.of(T.application_data))));
+  assert.equal(ok.next()!.payload.length, 16384);
+});
+
+test('padding: zeros after the content type are stripped; all-zero inner plaintext is unexpected_message', () => {
+  const r = new RecordReader();
+  r.setReadKey13(aes(), iv);
+  r.push(rawRecord(concatBytes(bytes(10), Uint8Array.of(T.handshake), new Uint8Array(200))));
+  const rec = r.next()!;
+  assert.equal(rec.type, T.handshake);
+  assert.equal(toHex(rec.payload), toHex(bytes(10)));
+  const z = new RecordReader();
+  z.setReadKey13(aes(), iv);
+  z.push(rawRecord(new Uint8Array(40)));
+  assert.throws(() => z.next(), isAlert(A.unexpected_message, 'RecordHasNoContentType'));
+});
+
+test('types: unknown outer type, protected CCS/unknown inner type, unprotected handshake after the key', () => {
+  const cases: [Uint8Array, number, boolean][] = [
+    [Uint8Array.of(24, 3, 3, 0, 1, 0), A.unexpected_message, false], // heartbeat
+    [Uint8Array.of(99, 3, 3, 0, 1, 0), A.unexpected_message, false],
+    [Uint8Array.of(T.handshake, 3, 3, 0, 1, 0), A.unexpected_message, true],
+    [Uint8Array.of(T.alert, 3, 3, 0, 2, 1, 0), A.unexpected_message, true], // a plaintext close_notify cannot be trusted
+    [rawRecord(Uint8Array.of(1, T.change_cipher_spec)), A.unexpected_message, true],
+    [rawRecord(Uint8Array.of(1, 99)), A.unexpected_message, true],
+  ];
+  for (const [wire, alert, keyed] of cases) {
+    const r = new RecordReader();
+    if (keyed) r.setReadKey13(aes(), iv);
+    r.push(wire);
+    assert.throws(() => r.next(), isAlert(alert), toHex(wire.subarray(0, 8)));
+  }
+});
+
+test('types: change_cipher_spec passes through unencrypted after the key', () => {
+  const r = new RecordReader();
+  r.setReadKey13(aes(), iv);
+  r.push(Uint8Array.of(T.change_cipher_spec, 3, 3, 0, 1, 1));
+  assert.deepEqual(r.next(), { type: T.change_cipher_spec, payload: Uint8Array.of(1) });
+  assert.equal(r.sequenceNumber, 0, 'CCS does not consume a sequence number');
+});
+
+test('not TLS: HTTP request and other versions are protocol_version', () => {
+  const http = new RecordReader();
+  http.push(new TextEncoder().encode('GET / HTTP/1.1\r\n'));
+  assert.throws(() => http.next(), isAlert(A.protocol_version, 'PlainHttpRequest'));
+  const v2 = new RecordReader();
+  v2.push(Uint8Array.of(0x80, 0x2e, 0x01, 0x00, 0x02));
+  assert.throws(() => v2.next(), isAlert(A.protocol_version, 'RecordVersionNotTls'));
+});
+
+test('empty records: handshake/alert rejected, application data limited to a run', () => {
+  for (const type of [T.handshake, T.alert]) {
+    const r = new RecordReader();
+    r.push(Uint8Array.of(type, 3, 3, 0, 0));
+    assert.throws(() => r.next(), isAlert(A.unexpected_message, 'EmptyRecord'));
+    const k = new RecordReader();
+    k.setReadKey13(aes(), iv);
+    k.push(rawRecord(Uint8Array.of(type)));
+    assert.throws(() => k.next(), isAlert(A.unexpected_message, 'EmptyRecord'));
+  }
+  const w = new RecordWriter();
+  w.setWriteKey13(aes(), iv);
+  const r = new RecordReader();
+  r.setReadKey13(aes(), iv);
+  // An empty application-data record (allowed, §5.4) resets nothing; a run of them is refused.
+  const empty = (seq: number) => new Tls13WriteProtection(aes(), iv).seal(T.application_data, new Uint8Array(0), seq);
+  for (let i = 0; i < MAX_EMPTY_RECORDS_IN_A_ROW; i++) {
+    r.push(concatBytes(...empty(i)));
+    assert.equal(r.next()!.payload.length, 0);
+  }
+  r.push(concatBytes(...empty(MAX_EMPTY_RECORDS_IN_A_ROW)));
+  assert.throws(() => r.next(), isAlert(A.unexpected_message, 'TooManyEmptyRecords'));
+});
+
+test('key change: records sealed under key A then key B read back with the switch at the boundary', () => {
+  for (const alg of ['aes-128-gcm', 'aes-256-gcm', 'chacha20-poly1305'] as const) {
+    const kA = alg === 'aes-128-gcm' ? key16 : key32;
+    const kB = kA.map((x) => x ^ 0x55);
+    const w = new RecordWriter();
+    w.setWriteKey13(p.aead(alg, kA), iv);
+    w.seal(T.handshake, bytes(100));
+    w.seal(T.handshake, bytes(101));
+    w.setWriteKey13(p.aead(alg, kB), iv);
+    assert.equal(w.sequenceNumber, 0);
+    w.seal(T.application_data, bytes(102));
+    const r = new RecordReader();
+    r.push(concatBytes(...w.take()));
+    r.setReadKey13(p.aead(alg, kA), iv);
+    assert.equal(r.next()!.payload.length, 100);
+    assert.equal(r.next()!.payload.length, 101);
+    r.setReadKey13(p.aead(alg, kB), iv);
+    const last = r.next()!;
+    assert.equal(last.type, T.application_data);
+    assert.equal(toHex(last.payload), toHex(bytes(102)));
+    // Reading the last record with the old key instead fails authentication.
+    const stale = new RecordReader();
+    const w2 = new RecordWriter();
+    w2.setWriteKey13(p.aead(alg, kB), iv);
+    w2.seal(T.application_data, bytes(5));
+    stale.setReadKey13(p.aead(alg, kA), iv);
+    stale.push(concatBytes(...w2.take()));
+    assert.throws(() => stale.next(), isAlert(A.bad_record_mac), alg);
+  }
+});
+
+test('writer: fragments at maxFragment, bounds its setter, and needs a key to seal', () => {
+  const w = new RecordWriter();
+  w.setWriteKey13(aes(), iv);
+  w.seal(T.application_data, bytes(40000));
+  const chunks = w.take();
+  const r = new RecordReader();
+  r.setReadKey13(aes(), iv);
+  r.push(concatBytes(...chunks));
+  assert.deepEqual(drain(r).map((x) => x.payload.length / 2), [16384, 16384, 7232]);
+  w.maxFragment = 512;
+  w.seal(T.application_data, bytes(1025));
+  assert.equal(w.sequenceNumber, 6);
+  assert.equal(w.queuedBytes, 3 * (5 + 1 + 16) + 1025);
+  w.writePlain(T.handshake, bytes(1100));
+  assert.equal(w.take().length, 3 * 4 + 3 * 2, 'sealed: header + ciphertext + type + tag; plain: header + fragment');
+  assert.throws(() => (w.maxFragment = 63), RangeError);
+  assert.throws(() => (w.maxFragment = 16385), RangeError);
+  assert.throws(() => new RecordWriter().seal(T.application_data, bytes(1)), isAlert(A.internal_error, 'SealWithoutWriteKey'));
+});
+
+test('writer: keyUpdateDue and the hard per-key record limit (§5.5)', () => {
+  const fake: WriteProtection = { recordLimit: 3, keyUpdateThreshold: 2, seal: (type, frag) => [Uint8Array.of(type), frag] };
+  const w = new RecordWriter();
+  w.setWriteProtection(fake);
+  w.seal(T.application_data, bytes(1));
+  assert.equal(w.keyUpdateDue, false);
+  w.seal(T.application_data, bytes(1));
+  assert.equal(w.keyUpdateDue, true);
+  w.seal(T.application_data, bytes(1));
+  assert.throws(() => w.seal(T.application_data, bytes(1)), isAlert(A.internal_error, 'WriteKeyUsageLimitReached'));
+  w.setWriteKey13(aes(), iv);
+  assert.equal(w.keyUpdateDue, false, 'a new key resets the count');
+  assert.equal(new Tls13WriteProtection(aes(), iv).recordLimit, Math.floor(2 ** 24.5));
+});
+
+test('nonce: sequence numbers above 2^32 XOR into the IV big-endian', () => {
+  const seq = 2 ** 32 + 5;
+  const chunks = new Tls13WriteProtection(aes(), iv).seal(T.application_data, bytes(33), seq);
+  const nonce = iv.slice();
+  nonce[7]! ^= 1; // the 2^32 bit
+  nonce[11]! ^= 5;
+  const expected = rawRecord(concatBytes(bytes(33), Uint8Array.of(T.application_data)), key16, 'aes-128-gcm', nonce);
+  assert.equal(toHex(concatBytes(...chunks)), toHex(expected));
+});
