@@ -25,12 +25,17 @@ const COMMANDS: Record<string, Entry> = {
   client: { summary: 'connect to a TLS server, show the handshake, pipe stdin/stdout', load: async () => (await import('./client.js')).clientCommand },
 };
 
+/** The package version: dist/cli/ sits two levels below package.json, build/src/cli/ (tests) three. */
 function version(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
+  for (const rel of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'ts-tls' && pkg.version) return pkg.version;
+    } catch {
+      // not at this level
+    }
   }
+  return 'unknown';
 }
 
 function topHelp(): string {
