@@ -170,6 +170,19 @@ function nodeCode(e: unknown): string | undefined {
 }
 
 /**
+ * node:crypto reports an encrypted key without a passphrase as ERR_OSSL_CRYPTO_INTERRUPTED_OR_CANCELLED
+ * (PEM) or ERR_MISSING_PASSPHRASE (DER); node:tls (createSecureContext) reports it as
+ * ERR_OSSL_BAD_DECRYPT, like a wrong passphrase. Use node:tls's code.
+ */
+function passphraseError(e: unknown, passphrase: string | undefined): unknown {
+  const c = nodeCode(e);
+  if (c !== 'ERR_OSSL_CRYPTO_INTERRUPTED_OR_CANCELLED' && c !== 'ERR_MISSING_PASSPHRASE') return e;
+  return keyError(passphrase === undefined ? 'encrypted private key and no passphrase given' : 'cannot decrypt private key', 'ERR_OSSL_BAD_DECRYPT');
+}
+
+const PASSPHRASE_CODES = new Set(['ERR_OSSL_BAD_DECRYPT', 'ERR_MISSING_PASSPHRASE', 'ERR_OSSL_CRYPTO_INTERRUPTED_OR_CANCELLED']);
+
+/**
  * Loads PEM (any label node:crypto knows) or DER (PKCS#8, then PKCS#1, then SEC1). Errors keep
  * node's own code (ERR_OSSL_BAD_DECRYPT for a wrong passphrase, ERR_MISSING_PASSPHRASE, ...);
  * anything else is ERR_TLS_BAD_KEY.
@@ -180,7 +193,7 @@ export function loadSigningKey(key: Uint8Array | string, passphrase?: string): S
     try {
       obj = createPrivateKey({ key: typeof key === 'string' ? key : Buffer.from(key).toString('latin1'), format: 'pem', passphrase });
     } catch (e) {
-      if (nodeCode(e)) throw e;
+      if (nodeCode(e)) throw passphraseError(e, passphrase);
       throw keyError(`cannot read private key: ${(e as Error).message}`);
     }
   } else {
@@ -195,7 +208,7 @@ export function loadSigningKey(key: Uint8Array | string, passphrase?: string): S
       } catch (e) {
         const c = nodeCode(e);
         // A wrong or missing passphrase is the real answer, not "try the next format".
-        if (c === 'ERR_OSSL_BAD_DECRYPT' || c === 'ERR_MISSING_PASSPHRASE') throw e;
+        if (c !== undefined && PASSPHRASE_CODES.has(c)) throw passphraseError(e, passphrase);
         first ??= e;
       }
     }
