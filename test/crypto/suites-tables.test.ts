@@ -40,7 +40,7 @@ test('suites: row parameters fit the provider (key lengths, AEAD names, TLS 1.2 
       assert.doesNotThrow(() => p.aead(c.aead, new Uint8Array(s.keyLength)), s.ianaName);
       assert.equal(c.fixedIvLength + c.explicitNonceLength, 12, s.ianaName);
     } else {
-      assert.equal(s.keyLength, s.cipher.cipher === 'aes-128-cbc' ? 16 : 32);
+      assert.equal(s.keyLength, c.cipher === 'aes-128-cbc' ? 16 : 32);
     }
     assert.equal(p.hashLength(s.hash) > 0, true);
   }
