@@ -19,7 +19,9 @@ import { decodeHandshake, encodeHandshake } from '../wire/handshake/index.js';
 import { HandshakeJoiner } from '../wire/handshake-joiner.js';
 import { RecordReader } from '../record/reader.js';
 import { RecordWriter } from '../record/writer.js';
+import { MIN_FRAGMENT_LENGTH as RECORD_WRITER_MIN_FRAGMENT } from '../record/limits.js';
 import { TlsError } from '../util/errors.js';
+import { concatBytes } from '../util/bytes.js';
 import type { HandshakeEvent, HandshakeIo, HandshakeState, HandshakeSummary, TrafficKeyInstall } from '../handshake/common/state.js';
 import { messageName } from '../handshake/common/state.js';
 import { startClient, startServer } from '../handshake/hello.js';
@@ -57,6 +59,11 @@ export class Connection implements TlsConnection {
   private recordsInWindow = 0;
   private keyUpdatesInWindow = 0;
   private readonly io: HandshakeIo;
+  /** Handshake messages of the current flight, sent as one run of records at the next flush. */
+  private pendingHandshake: Uint8Array[] = [];
+  /** setMaxFragmentLength's value and the peer's record_size_limit bound our records together. */
+  private userMaxFragment = MAX_FRAGMENT_LENGTH;
+  private peerMaxFragment = MAX_FRAGMENT_LENGTH;
 
   constructor(
     readonly isServer: boolean,
@@ -89,7 +96,7 @@ export class Connection implements TlsConnection {
   }
 
   receive(bytes: Uint8Array): ConnectionEvent[] {
-    if (this.fail) return [];
+    if (this.fail) return this.drain();
     if (!this.state) this.start();
     this.guard(() => {
       this.reader.push(bytes);
@@ -99,6 +106,7 @@ export class Connection implements TlsConnection {
   }
 
   takeOutgoing(): Uint8Array[] {
+    this.guard(() => this.flushHandshake());
     return this.writer.take();
   }
 
@@ -107,6 +115,7 @@ export class Connection implements TlsConnection {
     if (!this.done) throw new Error('cannot write application data before the handshake completes');
     if (this.sentClose) throw new Error('cannot write after close()');
     if (data.length === 0) return;
+    this.flushHandshake();
     // RFC 8446 §5.5: rekey before the AEAD usage limit instead of failing at it.
     if (this.writer.keyUpdateDue && this.state instanceof ExpectTraffic) this.state.sendKeyUpdate(this.io, false);
     this.writer.seal(ContentType.application_data, data);
@@ -115,6 +124,7 @@ export class Connection implements TlsConnection {
   close(): void {
     if (this.fail || this.sentClose) return;
     this.sentClose = true;
+    this.flushHandshake();
     this.writeRecord(ContentType.alert, encodeAlert(AlertLevel.warning, AlertDescription.close_notify));
   }
 
@@ -123,10 +133,11 @@ export class Connection implements TlsConnection {
     if (!(this.state instanceof ExpectTraffic) || !this.done) throw new Error('KeyUpdate needs a completed TLS 1.3 handshake');
     if (this.sentClose) throw new Error('cannot update keys after close()');
     this.state.sendKeyUpdate(this.io, requestPeer);
+    this.flushHandshake();
   }
 
   resumeHandshake(decision: ServerHelloDecision): ConnectionEvent[] {
-    if (this.fail) return [];
+    if (this.fail) return this.drain();
     const state = this.state;
     if (!state?.paused || !state.resume) throw new Error('resumeHandshake called while the handshake is not waiting for a decision');
     this.guard(() => {
@@ -145,7 +156,8 @@ export class Connection implements TlsConnection {
     if (!Number.isInteger(n) || n < MIN_FRAGMENT_LENGTH || n > MAX_FRAGMENT_LENGTH) {
       throw new RangeError(`max fragment length must be an integer in ${MIN_FRAGMENT_LENGTH}..${MAX_FRAGMENT_LENGTH}`);
     }
-    this.writer.maxFragment = n;
+    this.userMaxFragment = n;
+    this.writer.maxFragment = Math.min(this.userMaxFragment, this.peerMaxFragment);
   }
 
   // --- the dispatch loop ---
@@ -248,11 +260,14 @@ export class Connection implements TlsConnection {
       now,
       send: (msg: HandshakeMessage): Uint8Array => {
         const raw = encodeHandshake(msg, ProtocolVersion.TLSv1_3);
-        this.writeRecord(ContentType.handshake, raw);
+        this.pendingHandshake.push(raw);
         this.trace('sent', msg, raw);
         return raw;
       },
-      sendChangeCipherSpec: (): void => this.writer.writePlain(ContentType.change_cipher_spec, new Uint8Array([1])),
+      sendChangeCipherSpec: (): void => {
+        this.flushHandshake();
+        this.writer.writePlain(ContentType.change_cipher_spec, new Uint8Array([1]));
+      },
       setReadKey: (k: TrafficKeyInstall): void => {
         // §5.1: "Handshake messages MUST NOT span key changes."
         if (!this.joiner.isEmpty()) {
@@ -261,8 +276,15 @@ export class Connection implements TlsConnection {
         this.reader.setReadKey13(k.aead, k.iv);
       },
       setWriteKey: (k: TrafficKeyInstall): void => {
+        this.flushHandshake();
         this.writer.setWriteKey13(k.aead, k.iv);
         this.writeProtected = true;
+      },
+      setPeerRecordSizeLimit: (limit: number): void => {
+        // RFC 8449 §4: in TLS 1.3 the limit counts the inner content-type byte. The record writer's
+        // floor is 64 bytes of content, so a peer limit of exactly 64 gets 65-byte inner records.
+        this.peerMaxFragment = Math.max(RECORD_WRITER_MIN_FRAGMENT, Math.min(MAX_FRAGMENT_LENGTH, limit - 1));
+        this.writer.maxFragment = Math.min(this.userMaxFragment, this.peerMaxFragment);
       },
       emit: (e: HandshakeEvent): void => {
         this.events.push(e);
@@ -273,6 +295,13 @@ export class Connection implements TlsConnection {
         this.events.push({ type: 'handshakeDone' });
       },
     };
+  }
+
+  private flushHandshake(): void {
+    if (this.pendingHandshake.length === 0) return;
+    const flight = this.pendingHandshake.length === 1 ? this.pendingHandshake[0]! : concatBytes(...this.pendingHandshake);
+    this.pendingHandshake = [];
+    this.writeRecord(ContentType.handshake, flight);
   }
 
   private writeRecord(type: number, payload: Uint8Array): void {
@@ -299,6 +328,7 @@ export class Connection implements TlsConnection {
   private fatal(err: TlsError): void {
     if (this.fail) return;
     this.fail = err;
+    this.pendingHandshake = []; // a half-built flight is never sent
     if (!err.fromPeer && !this.sentClose) {
       try {
         this.writeRecord(ContentType.alert, encodeAlert(AlertLevel.fatal, err.alert));
@@ -310,6 +340,7 @@ export class Connection implements TlsConnection {
   }
 
   private drain(): ConnectionEvent[] {
+    if (!this.fail) this.guard(() => this.flushHandshake());
     const out = this.events;
     this.events = [];
     return out;

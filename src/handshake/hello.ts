@@ -8,7 +8,7 @@ import type { KeyShare } from '../crypto/provider.js';
 import { TlsError } from '../util/errors.js';
 import { AlertDescription, ExtensionType, ProtocolVersion, PskKeyExchangeMode } from '../wire/registry.js';
 import type { ClientHello, DecodedHandshake, ServerHello } from '../wire/types.js';
-import { checkDowngradeSentinel, isIpLiteral, selectVersion, versionsInRange } from './common/negotiate.js';
+import { checkDowngradeSentinel, isIpLiteral, RECORD_SIZE_LIMIT_TLS13, selectVersion, versionsInRange } from './common/negotiate.js';
 import type { ClientHandshakeConfig, HandshakeIo, HandshakeState, HelloDecision, ServerHandshakeConfig } from './common/state.js';
 import { expectType } from './common/state.js';
 import { tls13Suite } from './tls13/keys.js';
@@ -86,6 +86,8 @@ export function buildClientHello(offer: ClientOffer, cookie?: Uint8Array): Clien
       cookie,
       // psk_dhe_ke only: lets servers send NewSessionTicket (RFC 8446 §4.6.1) for later resumption.
       pskKeyExchangeModes: [PskKeyExchangeMode.psk_dhe_ke],
+      // RFC 8449: lets a constrained server ask for smaller records; we accept full-size ones.
+      recordSizeLimit: RECORD_SIZE_LIMIT_TLS13,
     },
   };
   for (const k of Object.keys(ch.ext) as (keyof ClientHello['ext'])[]) if (ch.ext[k] === undefined) delete ch.ext[k];
@@ -135,6 +137,7 @@ const EXT_OF: Record<string, number> = {
   alpn: ExtensionType.application_layer_protocol_negotiation,
   cookie: ExtensionType.cookie,
   pskKeyExchangeModes: ExtensionType.psk_key_exchange_modes,
+  recordSizeLimit: ExtensionType.record_size_limit,
 };
 
 /**

@@ -115,3 +115,16 @@ export function isIpLiteral(name: string): boolean {
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) return true;
   return name.includes(':');
 }
+
+/** RFC 8449 §4: our own limit for TLS 1.3 (2^14 plus the inner content-type byte). */
+export const RECORD_SIZE_LIMIT_TLS13 = 16385;
+/** RFC 8449 §4: "Endpoints MUST NOT send a value smaller than 64." */
+export const MIN_RECORD_SIZE_LIMIT = 64;
+
+/** Validates a peer record_size_limit: below 64 is illegal_parameter (RFC 8449 §4). */
+export function checkRecordSizeLimit(limit: number): number {
+  if (limit < MIN_RECORD_SIZE_LIMIT) {
+    throw new TlsError(AlertDescription.illegal_parameter, 'RecordSizeLimitTooSmall', `record_size_limit ${limit} is below the minimum of ${MIN_RECORD_SIZE_LIMIT}`);
+  }
+  return limit;
+}

@@ -93,7 +93,11 @@ export interface TrafficKeyInstall {
 export interface HandshakeIo {
   readonly provider: CryptoProvider;
   now(): number;
-  /** Encodes `msg`, queues it as handshake content under the current write key and traces it. Returns the wire bytes (for the transcript). */
+  /**
+   * Encodes `msg`, queues it as handshake content and traces it; returns the wire bytes (for the
+   * transcript). Messages of one flight are coalesced into as few records as possible: the queue
+   * is flushed under the current write key before any key change, CCS, alert or application data.
+   */
   send(msg: HandshakeMessage): Uint8Array;
   /** Queues the middlebox-compatibility change_cipher_spec record (RFC 8446 §D.4), unprotected. */
   sendChangeCipherSpec(): void;
@@ -101,6 +105,8 @@ export interface HandshakeIo {
   setReadKey(key: TrafficKeyInstall): void;
   /** Records written from now on are protected with this key. */
   setWriteKey(key: TrafficKeyInstall): void;
+  /** RFC 8449: the peer's record_size_limit (already validated); our protected records must fit it. */
+  setPeerRecordSizeLimit(limit: number): void;
   emit(event: HandshakeEvent): void;
   /** The handshake is complete; application data may flow. */
   complete(summary: HandshakeSummary): void;

@@ -13,7 +13,7 @@ import { bytesEqual } from '../../util/bytes.js';
 import { TlsError } from '../../util/errors.js';
 import { AlertDescription, ExtensionType, nameOf, NamedGroup, ProtocolVersion } from '../../wire/registry.js';
 import type { CertificateMsg, CertificateRequest, DecodedHandshake, ServerHello } from '../../wire/types.js';
-import { selectSignatureScheme } from '../common/negotiate.js';
+import { checkRecordSizeLimit, selectSignatureScheme } from '../common/negotiate.js';
 import type { CertChecked, FinishedVerified, SignatureVerified } from '../common/proofs.js';
 import { Transcript } from '../common/transcript.js';
 import type { ClientHandshakeConfig, HandshakeIo, HandshakeState } from '../common/state.js';
@@ -171,7 +171,7 @@ export class ExpectEncryptedExtensions implements HandshakeState {
   readonly acceptsCompatCcs = true;
   constructor(private readonly hs: ClientHandshake) {}
 
-  handle(_io: HandshakeIo, m: DecodedHandshake): HandshakeState {
+  handle(io: HandshakeIo, m: DecodedHandshake): HandshakeState {
     const ee = expectType(m, 'encrypted_extensions', 'EncryptedExtensions');
     const offer = this.hs.offer;
     for (const e of ee.extensions) {
@@ -186,6 +186,7 @@ export class ExpectEncryptedExtensions implements HandshakeState {
       }
       this.hs.alpn = ee.ext.alpn;
     }
+    if (ee.ext.recordSizeLimit !== undefined) io.setPeerRecordSizeLimit(checkRecordSizeLimit(ee.ext.recordSizeLimit));
     this.hs.transcript.add(m.raw);
     return new ExpectCertificateOrCertificateRequest(this.hs);
   }

@@ -9,8 +9,8 @@
 import { bytesEqual } from '../../util/bytes.js';
 import { TlsError } from '../../util/errors.js';
 import { AlertDescription, nameOf, NamedGroup, ProtocolVersion } from '../../wire/registry.js';
-import type { CertificateRequest, ClientHello, DecodedHandshake, KeyShareEntry, ServerHello } from '../../wire/types.js';
-import { firstCommon, isTls13SignatureScheme, selectAlpn, selectGroup, selectSignatureScheme } from '../common/negotiate.js';
+import type { CertificateRequest, ClientHello, DecodedHandshake, EncryptedExtensions, KeyShareEntry, ServerHello } from '../../wire/types.js';
+import { checkRecordSizeLimit, firstCommon, isTls13SignatureScheme, RECORD_SIZE_LIMIT_TLS13, selectAlpn, selectGroup, selectSignatureScheme } from '../common/negotiate.js';
 import type { CertChecked, FinishedVerified, NoPeerAuth, SignatureVerified } from '../common/proofs.js';
 import { noPeerAuth } from '../common/proofs.js';
 import type { HandshakeCertifiedKey, HandshakeIo, HandshakeState, ServerHandshakeConfig } from '../common/state.js';
@@ -211,7 +211,14 @@ function sendServerFlight(io: HandshakeIo, c: ServerChoice, ch: ClientHello, cli
   io.setWriteKey(trafficKey(p, c.suite, secrets.serverTraffic));
   io.setReadKey(trafficKey(p, c.suite, secrets.clientTraffic));
 
-  const ext: { serverName?: boolean; alpn?: string } = {};
+  const ext: EncryptedExtensions['ext'] = {};
+  // §4.2.7: the server may tell the client its groups, so later connections can share the right key.
+  ext.supportedGroups = c.params.groups.filter((g) => p.supportedGroups.includes(g));
+  // RFC 8449 §4: answer a record_size_limit with ours and keep our records within the client's.
+  if (ch.ext.recordSizeLimit !== undefined) {
+    io.setPeerRecordSizeLimit(checkRecordSizeLimit(ch.ext.recordSizeLimit));
+    ext.recordSizeLimit = RECORD_SIZE_LIMIT_TLS13;
+  }
   // RFC 6066 §3: a server that used the name "SHALL include an extension of type server_name ... with empty extension_data".
   if (ch.ext.serverName !== undefined) ext.serverName = true;
   if (c.alpn !== undefined) ext.alpn = c.alpn;
