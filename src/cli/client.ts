@@ -107,7 +107,7 @@ Examples:
         if (!connected) socket.destroy(new CliError(`no TLS handshake with ${host}:${port} within ${DEFAULT_CONNECT_TIMEOUT_MS / 1000} s`, 'ETIMEDOUT'));
       });
       if (keylog) socket.on('keylog', (line: Buffer) => appendFileSync(keylog, line, { mode: 0o600 }));
-      socket.on('data', (chunk: Buffer) => io.out(chunk.toString('utf8')));
+      socket.on('data', (chunk: Buffer) => process.stdout.write(chunk)); // bytes as received
       socket.on('error', (err: Error & { code?: string }) => {
         io.err(`ts-tls client: error: ${err.message}${err.code && !err.message.includes(err.code) ? ` (${err.code})` : ''}\n`);
         finish(EXIT_FAILURE);
@@ -120,11 +120,20 @@ Examples:
   },
 };
 
-/** Lines from stdin to the socket, with the K / k / Q commands; EOF half-closes. */
+/** The one-letter command a stdin line holds (`K`, `k`, `Q`, optional CR), or undefined. */
+function commandOf(line: Buffer): string | undefined {
+  const text = line.length <= 2 ? line.toString('latin1').replace(/\r$/, '') : '';
+  return text === 'K' || text === 'k' || text === 'Q' ? text : undefined;
+}
+
+/**
+ * Stdin to the socket, split into lines only to spot the K / k / Q commands; bytes are passed on
+ * unchanged (binary-safe). EOF half-closes our side.
+ */
 function pipeStdin(socket: TlsSocketLike, io: Io, quiet: boolean): void {
-  let pending = '';
-  const handleLine = (line: string): void => {
-    const cmd = line.replace(/\r$/, '');
+  let pending: Buffer = Buffer.alloc(0);
+  const handleLine = (line: Buffer): void => {
+    const cmd = commandOf(line.subarray(0, line.length - 1));
     if (cmd === 'K' || cmd === 'k') {
       if (typeof socket.keyUpdate === 'function') {
         socket.keyUpdate(cmd === 'K');
@@ -135,24 +144,24 @@ function pipeStdin(socket: TlsSocketLike, io: Io, quiet: boolean): void {
     } else if (cmd === 'Q') {
       socket.end();
     } else {
-      socket.write(line + '\n');
+      socket.write(line);
     }
   };
   process.stdin.on('data', (chunk: Buffer) => {
-    pending += chunk.toString('utf8');
+    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
     let nl: number;
-    while ((nl = pending.indexOf('\n')) >= 0) {
-      handleLine(pending.slice(0, nl));
-      pending = pending.slice(nl + 1);
+    while ((nl = pending.indexOf(0x0a)) >= 0) {
+      handleLine(pending.subarray(0, nl + 1));
+      pending = pending.subarray(nl + 1);
     }
     if (pending.length > MAX_LINE) {
       socket.write(pending);
-      pending = '';
+      pending = Buffer.alloc(0);
     }
   });
   process.stdin.on('end', () => {
-    if (pending) socket.write(pending);
-    pending = '';
+    if (pending.length) socket.write(pending);
+    pending = Buffer.alloc(0);
     socket.end();
   });
   process.stdin.resume();
