@@ -8,8 +8,9 @@
  */
 import { bytesEqual } from '../../util/bytes.js';
 import { TlsError } from '../../util/errors.js';
-import { AlertDescription, nameOf, NamedGroup, ProtocolVersion } from '../../wire/registry.js';
-import type { CertificateRequest, ClientHello, DecodedHandshake, EncryptedExtensions, KeyShareEntry, ServerHello } from '../../wire/types.js';
+import { AlertDescription, ExtensionType, nameOf, NamedGroup, ProtocolVersion } from '../../wire/registry.js';
+import type { CertificateRequest, ClientHello, DecodedHandshake, EncryptedExtensions, KeyShareEntry, RawExtension, ServerHello } from '../../wire/types.js';
+import { encodeAlpnSelected, encodeRecordSizeLimit, encodeSupportedGroups } from '../../wire/extensions.js';
 import { checkRecordSizeLimit, firstCommon, isTls13SignatureScheme, RECORD_SIZE_LIMIT_TLS13, selectAlpn, selectGroup, selectSignatureScheme } from '../common/negotiate.js';
 import type { CertChecked, FinishedVerified, NoPeerAuth, SignatureVerified } from '../common/proofs.js';
 import { noPeerAuth } from '../common/proofs.js';
@@ -211,18 +212,8 @@ function sendServerFlight(io: HandshakeIo, c: ServerChoice, ch: ClientHello, cli
   io.setWriteKey(trafficKey(p, c.suite, secrets.serverTraffic));
   io.setReadKey(trafficKey(p, c.suite, secrets.clientTraffic));
 
-  const ext: EncryptedExtensions['ext'] = {};
-  // §4.2.7: the server may tell the client its groups, so later connections can share the right key.
-  ext.supportedGroups = c.params.groups.filter((g) => p.supportedGroups.includes(g));
-  // RFC 8449 §4: answer a record_size_limit with ours and keep our records within the client's.
-  if (ch.ext.recordSizeLimit !== undefined) {
-    io.setPeerRecordSizeLimit(checkRecordSizeLimit(ch.ext.recordSizeLimit));
-    ext.recordSizeLimit = RECORD_SIZE_LIMIT_TLS13;
-  }
-  // RFC 6066 §3: a server that used the name "SHALL include an extension of type server_name ... with empty extension_data".
-  if (ch.ext.serverName !== undefined) ext.serverName = true;
-  if (c.alpn !== undefined) ext.alpn = c.alpn;
-  c.transcript.add(io.send({ type: 'encrypted_extensions', extensions: [], ext }));
+  if (ch.ext.recordSizeLimit !== undefined) io.setPeerRecordSizeLimit(checkRecordSizeLimit(ch.ext.recordSizeLimit));
+  c.transcript.add(io.send(encryptedExtensions(c, ch, p.supportedGroups)));
 
   let certRequest: CertificateRequest | undefined;
   if (c.params.requestCert) {
@@ -249,6 +240,22 @@ function sendServerFlight(io: HandshakeIo, c: ServerChoice, ch: ClientHello, cli
   io.setWriteKey(trafficKey(p, c.suite, app.serverTraffic));
   const hs: ServerHandshake = { ...c, ch, serverRandom, secrets, app, ownFinished: fin.verifyData, certRequest, peerChain: [] };
   return certRequest ? new ExpectClientCertificate(hs) : new ExpectClientFinished(hs, noPeerAuth());
+}
+
+/**
+ * EncryptedExtensions, written as raw extensions so their order is ours (the order of the RFC 8448
+ * traces: supported_groups, record_size_limit, server_name, then ALPN).
+ */
+function encryptedExtensions(c: ServerChoice, ch: ClientHello, providerGroups: readonly number[]): EncryptedExtensions {
+  const extensions: RawExtension[] = [];
+  // §4.2.7: the server may tell the client its groups, so later connections can share the right key.
+  extensions.push({ type: ExtensionType.supported_groups, data: encodeSupportedGroups(c.params.groups.filter((g) => providerGroups.includes(g))) });
+  // RFC 8449 §4: answer a record_size_limit with ours (the client's was applied to our records).
+  if (ch.ext.recordSizeLimit !== undefined) extensions.push({ type: ExtensionType.record_size_limit, data: encodeRecordSizeLimit(RECORD_SIZE_LIMIT_TLS13) });
+  // RFC 6066 §3: a server that used the name "SHALL include an extension of type server_name ... with empty extension_data".
+  if (ch.ext.serverName !== undefined) extensions.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
+  if (c.alpn !== undefined) extensions.push({ type: ExtensionType.application_layer_protocol_negotiation, data: encodeAlpnSelected(c.alpn) });
+  return { type: 'encrypted_extensions', extensions, ext: {} };
 }
 
 export class ExpectClientCertificate implements HandshakeState {
