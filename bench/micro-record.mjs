@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+// Record-layer micro-benchmark: seal and open 64 MiB in 16 KiB records through RecordWriter /
+// RecordReader (dist/), against raw node:crypto doing the same AEAD work in the same process.
+// Usage: npm run build && node bench/micro-record.mjs [--mib 64] [--repeat 5] [--alg aes-128-gcm] [--rec 16384]
+import crypto from 'node:crypto';
+import { nodeCryptoProvider } from '../dist/crypto/node/index.js';
+import { RecordReader } from '../dist/record/reader.js';
+import { RecordWriter } from '../dist/record/writer.js';
+
+const args = process.argv.slice(2);
+const opt = (n, d) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : d);
+const MIB = Number(opt('mib', '64'));
+const REPEAT = Number(opt('repeat', '5'));
+const ALG = opt('alg', 'aes-128-gcm');
+const REC = Number(opt('rec', '16384')); // plaintext bytes per record (small values expose per-record JS cost)
+const TOTAL = MIB * 1024 * 1024;
+const N = Math.floor(TOTAL / REC / 64) * 64;
+const keyLen = ALG === 'aes-128-gcm' ? 16 : 32;
+const key = crypto.randomBytes(keyLen);
+const iv = crypto.randomBytes(12);
+const data = crypto.randomBytes(REC); // the same plaintext each record, as an app write loop would pass
+const p = nodeCryptoProvider();
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const mbps = (ms) => (N * REC) / 1e6 / (ms / 1000);
+
+function nonceAt(seq) {
+  const n = Buffer.from(iv);
+  n[8] ^= (seq >>> 24) & 0xff;
+  n[9] ^= (seq >>> 16) & 0xff;
+  n[10] ^= (seq >>> 8) & 0xff;
+  n[11] ^= seq & 0xff;
+  return n;
+}
+
+// Work goes in batches of BATCH records (1 MiB): seal the batch (timed), open it (timed), drop it.
+// Keeping all 64 MiB alive would measure the garbage collector and page faults, not the record layer.
+const BATCH = 64;
+
+// Raw node:crypto: one createCipheriv per record, header as AAD, the type byte as a second update.
+const typeByte = Buffer.from([23]);
+function rawSealBatch(base) {
+  const out = new Array(BATCH);
+  for (let i = 0; i < BATCH; i++) {
+    const header = Buffer.from([23, 3, 3, (REC + 17) >> 8, (REC + 17) & 0xff]);
+    const c = crypto.createCipheriv(ALG, key, nonceAt(base + i), { authTagLength: 16 });
+    c.setAAD(header);
+    const a = c.update(data);
+    const b = c.update(typeByte);
+    c.final();
+    out[i] = [header, a, b, c.getAuthTag()];
+  }
+  return out;
+}
+function rawOpenBatch(records, base) {
+  let bytes = 0;
+  for (let i = 0; i < BATCH; i++) {
+    const rec = records[i];
+    const d = crypto.createDecipheriv(ALG, key, nonceAt(base + i), { authTagLength: 16 });
+    d.setAAD(rec.subarray(0, 5));
+    d.setAuthTag(rec.subarray(rec.length - 16));
+    const pt = d.update(rec.subarray(5, rec.length - 16));
+    d.final();
+    bytes += pt.length - 1;
+  }
+  return bytes;
+}
+
+/** Whole records as one Buffer each, as a socket read would deliver them. */
+const pack = (records) => records.map((parts) => Buffer.concat(parts));
+
+function runRaw() {
+  let sealMs = 0;
+  let openMs = 0;
+  let bytes = 0;
+  for (let base = 0; base < N; base += BATCH) {
+    let t = performance.now();
+    const recs = rawSealBatch(base);
+    sealMs += performance.now() - t;
+    const wire = pack(recs);
+    t = performance.now();
+    bytes += rawOpenBatch(wire, base);
+    openMs += performance.now() - t;
+  }
+  if (bytes !== N * REC) throw new Error('raw lost bytes');
+  return { sealMs, openMs };
+}
+
+function runOurs() {
+  const w = new RecordWriter();
+  w.setWriteKey13(p.aead(ALG, key), iv);
+  const r = new RecordReader();
+  r.setReadKey13(p.aead(ALG, key), iv);
+  let sealMs = 0;
+  let openMs = 0;
+  let bytes = 0;
+  for (let base = 0; base < N; base += BATCH) {
+    let t = performance.now();
+    for (let i = 0; i < BATCH; i++) w.seal(23, data);
+    const chunks = w.take();
+    sealMs += performance.now() - t;
+    const recs = [];
+    for (let i = 0; i < chunks.length; i += 4) recs.push(chunks.slice(i, i + 4));
+    const wire = pack(recs);
+    t = performance.now();
+    for (const c of wire) {
+      r.push(c);
+      for (let rec = r.next(); rec; rec = r.next()) bytes += rec.payload.length;
+    }
+    openMs += performance.now() - t;
+  }
+  if (bytes !== N * REC) throw new Error(`ours lost bytes: ${bytes}`);
+  return { sealMs, openMs };
+}
+
+// Same bytes on the wire as raw node:crypto (checked once).
+{
+  const w = new RecordWriter();
+  w.setWriteKey13(p.aead(ALG, key), iv);
+  w.seal(23, data);
+  if (Buffer.compare(Buffer.concat(w.take()), pack(rawSealBatch(0))[0]) !== 0) throw new Error('ours and raw records differ');
+}
+
+const res = { rawSeal: [], rawOpen: [], oursSeal: [], oursOpen: [] };
+for (let r = 0; r < REPEAT + 1; r++) {
+  // Alternate the order so neither side always runs on a warmer heap.
+  let a, b;
+  if (r % 2) {
+    a = runOurs();
+    b = runRaw();
+  } else {
+    b = runRaw();
+    a = runOurs();
+  }
+  if (r === 0) continue; // warm-up
+  res.oursSeal.push(mbps(a.sealMs));
+  res.oursOpen.push(mbps(a.openMs));
+  res.rawSeal.push(mbps(b.sealMs));
+  res.rawOpen.push(mbps(b.openMs));
+}
+const row = (name, ours, raw) => console.log(`${name.padEnd(6)} ours ${median(ours).toFixed(0).padStart(6)} MB/s   raw node:crypto ${median(raw).toFixed(0).padStart(6)} MB/s   ratio ${(median(ours) / median(raw)).toFixed(3)}`);
+console.log(`${ALG}, ${MIB} MiB in ${REC}-byte records, median of ${REPEAT} (node ${process.version})`);
+row('seal', res.oursSeal, res.rawSeal);
+row('open', res.oursOpen, res.rawOpen);
