@@ -152,10 +152,16 @@ export function isSelfSigned(c: ParsedCertificate): boolean {
  * child's signature algorithm fits the issuer's key. Whether the issuer may act as a CA is judged
  * later (INVALID_CA), so a bad CA is reported as such rather than as a missing issuer.
  */
-function issued(issuer: ParsedCertificate, child: ParsedCertificate): boolean {
+export function issued(issuer: ParsedCertificate, child: ParsedCertificate): boolean {
   if (issuer.subject.key !== child.issuer.key) return false;
   if (child.ext.authorityKeyId && issuer.ext.subjectKeyId && !bytesEqual(child.ext.authorityKeyId, issuer.ext.subjectKeyId)) return false;
   return sigAlgFitsKey(child.sigAlg, issuer.publicKey);
+}
+
+/** OpenSSL X509_check_issued: `issued` plus, when the issuer has keyUsage, keyCertSign in it. */
+export function checkIssued(issuer: ParsedCertificate, child: ParsedCertificate): boolean {
+  if (!issued(issuer, child)) return false;
+  return issuer.ext.keyUsage === undefined || (issuer.ext.keyUsage & KU_KEY_CERT_SIGN) !== 0;
 }
 
 /** Among several candidate issuers, prefer one valid now (OpenSSL get_issuer prefers time-valid ones). */
