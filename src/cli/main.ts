@@ -22,6 +22,7 @@ const COMMANDS: Record<string, Entry> = {
   dhparam: { summary: 'write Diffie-Hellman parameters (RFC 7919 groups or new)', load: async () => (await import('./dhparam.js')).dhparamCommand },
   ciphers: { summary: 'expand a cipher string into the suites ts-tls offers', load: async () => (await import('./ciphers.js')).ciphersCommand },
   server: { summary: 'run a TLS echo/HTTP test server (what `npm start` runs)', load: async () => (await import('./server.js')).serverCommand },
+  probe: { summary: 'find which versions, suites, groups and ALPN protocols a server accepts', load: async () => (await import('./probe.js')).probeCommand },
   client: { summary: 'connect to a TLS server, show the handshake, pipe stdin/stdout', load: async () => (await import('./client.js')).clientCommand },
 };
 

@@ -156,3 +156,31 @@ test('ts-tls client --ca trusts the test CA: verification OK', async (t) => {
   const keylog = spawnSync('cat', [join(dir, 'keys.log')], { encoding: 'utf8' }).stdout;
   assert.match(keylog, /^CLIENT_TRAFFIC_SECRET_0 [0-9a-f]{64} [0-9a-f]{64}$/m);
 });
+
+test('ts-tls probe reports what openssl s_server was limited to (suites, groups, ALPN); TLS 1.2 untested, not "no"', async (t) => {
+  if (!requirePeer(t, 'openssl')) return;
+  const port = await freePort();
+  const server = peer('openssl', ['s_server', '-accept', String(port), '-www', '-cert', files.leafChain, '-key', files.leafKey,
+    '-ciphersuites', 'TLS_AES_128_GCM_SHA256', '-groups', 'P-384', '-alpn', 'http/1.1']);
+  await server.waitFor(/ACCEPT/);
+  const probe = peer(process.execPath, [BIN, 'probe', `127.0.0.1:${port}`, '--json', '--timeout', '3000']);
+  assert.equal(await probe.exited(30_000), 0, probe.output());
+  const r = JSON.parse(probe.output());
+  const verdicts = (section: string) => Object.fromEntries(r[section].map((x: { what: string; verdict: string }) => [x.what, x.verdict]));
+  assert.deepEqual(verdicts('TLS 1.3 suites'), { TLS_AES_128_GCM_SHA256: 'yes', TLS_AES_256_GCM_SHA384: 'no', TLS_CHACHA20_POLY1305_SHA256: 'no' });
+  const groups = verdicts('groups');
+  assert.equal(groups['P-384'], 'yes');
+  assert.equal(groups.X25519, 'no');
+  assert.equal(groups['P-256'], 'no');
+  assert.deepEqual(verdicts('ALPN'), { h2: 'no', 'http/1.1': 'yes' });
+  assert.equal(verdicts('versions')['TLSv1.3'], 'yes');
+  assert.ok(['yes', 'untested'].includes(verdicts('versions')['TLSv1.2']), 'openssl does TLS 1.2: never reported as refused');
+  assert.equal(r.default.protocol, 'TLSv1.3');
+});
+
+test('ts-tls probe of a closed port exits 1 with the reason', async () => {
+  const port = await freePort();
+  const probe = peer(process.execPath, [BIN, 'probe', `127.0.0.1:${port}`]);
+  assert.equal(await probe.exited(10_000), 1);
+  assert.match(probe.output(), /ECONNREFUSED/);
+});
