@@ -37,6 +37,11 @@ export const MAX_KEY_UPDATES_PER_WINDOW = 32;
 export const KEY_UPDATE_WINDOW_RECORDS = 1024;
 /** Compatibility-mode CCS records accepted during one handshake (RFC 8446 §D.4: one per peer, allow a spare). */
 export const MAX_COMPAT_CCS = 2;
+/**
+ * While the server waits for the ClientHello decision, a well-behaved client sends nothing more
+ * (it waits for ServerHello); input beyond this is buffered by nobody's choice, so it is refused.
+ */
+export const MAX_INPUT_WHILE_PAUSED = 64 * 1024;
 /** The bounds of setMaxFragmentLength (Node: tlsSocket.setMaxSendFragment). */
 export const MIN_FRAGMENT_LENGTH = 512;
 export const MAX_FRAGMENT_LENGTH = 16384;
@@ -100,6 +105,9 @@ export class Connection implements TlsConnection {
     if (!this.state) this.start();
     this.guard(() => {
       this.reader.push(bytes);
+      if (this.state?.paused && this.reader.bufferedBytes > MAX_INPUT_WHILE_PAUSED) {
+        throw new TlsError(AlertDescription.unexpected_message, 'TooMuchInputWhilePaused', `more than ${MAX_INPUT_WHILE_PAUSED} bytes arrived while the ClientHello decision was pending`);
+      }
       this.pump();
     });
     return this.drain();

@@ -153,6 +153,25 @@ test('client certificates: sent when requested, verified, required when rejectUn
   ({ client, server } = makePair({ server: { requestCert: true, rejectUnauthorized: false } }));
   assertDone(handshake(client, server), client, server);
   assert.deepEqual(server.negotiated!.peerCertificates, []);
+
+  // A client certificate the server cannot verify: fatal with rejectUnauthorized, recorded without.
+  const selfSigned = certifiedKey(pki.ecdsa);
+  ({ client, server } = makePair({ client: { certificate: selfSigned }, server: { requestCert: true, rejectUnauthorized: true } }));
+  const bad = handshake(client, server);
+  assert.equal(errorsOf(bad.server)[0]?.alert, AlertDescription.bad_certificate);
+  assert.equal(errorsOf(bad.client)[0]?.fromPeer, true);
+  ({ client, server } = makePair({ client: { certificate: selfSigned }, server: { requestCert: true, rejectUnauthorized: false } }));
+  assertDone(handshake(client, server), client, server);
+  assert.equal(server.negotiated!.peerVerdict?.code, 'DEPTH_ZERO_SELF_SIGNED_CERT');
+});
+
+test('input beyond the limit while paused on the ClientHello is refused', () => {
+  const { client, server } = makePair({ server: { pauseOnClientHello: true } });
+  client.start();
+  server.receive(takeAll(client));
+  const junk = new Uint8Array(70 * 1024);
+  const ev = server.receive(junk);
+  assert.equal(errorsOf(ev)[0]?.reason, 'TooMuchInputWhilePaused');
 });
 
 test('an untrusted server certificate is fatal with rejectUnauthorized, recorded without it', () => {

@@ -43,7 +43,8 @@ export class TestVerifier implements CertificateVerifier {
       if (anchor) return { ok: true };
       const issuer = certs.find((c) => c !== cur && cur.checkIssued(c) && cur.verify(c.publicKey));
       if (!issuer) {
-        if (cur.checkIssued(cur)) {
+        // Self-signed: names match and the key verifies itself (checkIssued also demands keyCertSign).
+        if (cur.subject === cur.issuer && cur.verify(cur.publicKey)) {
           return depth === 0
             ? { ok: false, code: 'DEPTH_ZERO_SELF_SIGNED_CERT', message: 'self-signed certificate', alert: AlertDescription.bad_certificate }
             : { ok: false, code: 'SELF_SIGNED_CERT_IN_CHAIN', message: 'self-signed certificate in chain', alert: AlertDescription.unknown_ca };
