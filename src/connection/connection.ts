@@ -70,9 +70,14 @@ export class Connection implements TlsConnection {
   private userMaxFragment = MAX_FRAGMENT_LENGTH;
   private peerMaxFragment = MAX_FRAGMENT_LENGTH;
 
+  /**
+   * @param firstState  test seam for replaying recorded handshakes (RFC 8448): builds the client's
+   *                    first state instead of `startClient` (which would send a fresh ClientHello).
+   */
   constructor(
     readonly isServer: boolean,
     private readonly config: ClientConfig | ServerConfig,
+    private readonly firstState?: (io: HandshakeIo) => HandshakeState,
   ) {
     this.io = this.makeIo();
     this.setMaxFragmentLength(config.maxFragmentLength ?? MAX_FRAGMENT_LENGTH);
@@ -95,7 +100,7 @@ export class Connection implements TlsConnection {
   start(): ConnectionEvent[] {
     if (this.isServer || this.state || this.fail) return this.drain();
     this.guard(() => {
-      this.state = startClient(this.io, this.config as ClientConfig);
+      this.state = this.firstState ? this.firstState(this.io) : startClient(this.io, this.config as ClientConfig);
     });
     return this.drain();
   }

@@ -6,8 +6,10 @@
  *
  * The server's RSA-PSS CertificateVerify is randomized, so the test signer returns the RFC's
  * signature only after checking that it verifies over the content our server asked it to sign.
- * (Our client always sends a 32-byte compatibility session id and a different extension set, so
- * the RFC client flight cannot be reproduced; the client side is covered by the pair tests.)
+ * Our client cannot send the RFC's ClientHello (it always sends a compatibility session id and its
+ * own extension set), so the client replay starts after it: the connection's first state is built
+ * from the RFC ClientHello, and from then on the client's Finished, application data and alert
+ * records must match the RFC byte for byte.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,11 +17,15 @@ import { X509Certificate } from 'node:crypto';
 import { keyShareFromPrivateKey, nodeCryptoProvider } from '../../src/crypto/node/index.js';
 import type { CryptoProvider, SigningKey } from '../../src/crypto/provider.js';
 import { createServerConnection } from '../../src/connection/index.js';
+import { Connection } from '../../src/connection/connection.js';
+import { ExpectServerHello } from '../../src/handshake/tls13/client.js';
+import type { ClientOffer } from '../../src/handshake/hello.js';
+import { DEFAULT_GROUPS } from '../../src/suites/groups.js';
 import type { ConnectionEvent } from '../../src/connection/types.js';
 import { concatBytes, fromHex, toHex } from '../../src/util/bytes.js';
 import { decodeHandshake } from '../../src/wire/handshake/index.js';
 import { CipherSuite, NamedGroup } from '../../src/wire/registry.js';
-import type { CertificateMsg, CertificateVerify } from '../../src/wire/types.js';
+import type { CertificateMsg, CertificateVerify, ClientHello } from '../../src/wire/types.js';
 import { TestVerifier } from '../pair/verifier.js';
 import * as V from '../vectors/rfc8448.js';
 
@@ -113,4 +119,61 @@ test('RFC 8448 §3: our server reproduces the RFC server flight and accepts the 
   assert.equal(toHex(data.data), V.S3_CLIENT_SEND_APPLICATION_DATA_RECORD_PAYLOAD);
   const ev4 = server.receive(fromHex(V.S3_CLIENT_SEND_ALERT_RECORD_COMPLETE_RECORD));
   assert.equal(events(ev4, 'peerClosed').length, 1);
+});
+
+test('RFC 8448 §3: our client, started from the RFC ClientHello, answers with the RFC client records', () => {
+  const chRaw = fromHex(V.S3_CLIENT_CLIENT_HELLO);
+  const ch = decodeHandshake(chRaw, 0x0304) as ClientHello;
+  const cert = decodeHandshake(fromHex(V.S3_SERVER_CERTIFICATE), 0x0304) as CertificateMsg;
+  const config = {
+    provider: node,
+    minVersion: 0x0304,
+    maxVersion: 0x0304,
+    cipherSuites: ch.cipherSuites,
+    groups: [...DEFAULT_GROUPS],
+    signatureSchemes: ch.ext.signatureAlgorithms!,
+    verifier: new TestVerifier([cert.entries[0]!.certData]),
+    rejectUnauthorized: true,
+    serverName: 'server',
+    // The RFC's certificate is valid 2016-07-30 .. 2026-07-30.
+    now: () => Date.UTC(2020, 0, 1),
+  };
+  const offer: ClientOffer = {
+    random: ch.random,
+    sessionId: ch.legacySessionId,
+    cipherSuites: ch.cipherSuites,
+    versions: ch.ext.supportedVersions!,
+    groups: ch.ext.supportedGroups!,
+    shares: [keyShareFromPrivateKey(NamedGroup.x25519, fromHex(V.S3_CLIENT_CREATE_AN_EPHEMERAL_X25519_KEY_PAIR_PRIVATE_KEY))],
+    signatureSchemes: ch.ext.signatureAlgorithms!,
+    serverName: 'server',
+    extensionTypes: new Set(ch.extensions.map((e) => e.type)),
+  };
+  const client = new Connection(false, config, () => new ExpectServerHello(config, offer, chRaw));
+  assert.deepEqual(client.start(), []);
+  assert.equal(client.outgoingBytes, 0);
+
+  const ev1 = client.receive(fromHex(V.S3_SERVER_SEND_HANDSHAKE_RECORD_COMPLETE_RECORD + V.S3_SERVER_SEND_HANDSHAKE_RECORD_COMPLETE_RECORD_2));
+  assert.deepEqual(events(ev1, 'error'), []);
+  assert.equal(events(ev1, 'handshakeDone').length, 1);
+  const flight = toHex(concatBytes(...client.takeOutgoing()));
+  // Compatibility CCS (our client always sends one), then the RFC's protected Finished.
+  assert.equal(flight, '140303000101' + V.S3_CLIENT_SEND_HANDSHAKE_RECORD_COMPLETE_RECORD_2);
+  assert.equal(client.negotiated!.peerVerdict?.ok, true);
+
+  const ev2 = client.receive(fromHex(V.S3_NEW_SESSION_TICKET_CIPHERTEXT_RECORD));
+  const ticket = ev2.find((e) => e.type === 'sessionTicket');
+  assert.ok(ticket && ticket.type === 'sessionTicket');
+  assert.equal(ticket.lifetime, 30);
+
+  client.write(fromHex(V.S3_CLIENT_SEND_APPLICATION_DATA_RECORD_PAYLOAD));
+  assert.equal(toHex(concatBytes(...client.takeOutgoing())), V.S3_CLIENT_SEND_APPLICATION_DATA_RECORD_COMPLETE_RECORD);
+  const ev3 = client.receive(fromHex(V.S3_SERVER_SEND_APPLICATION_DATA_RECORD_COMPLETE_RECORD));
+  const data = ev3.find((e) => e.type === 'data');
+  assert.ok(data && data.type === 'data');
+  assert.equal(toHex(data.data), V.S3_SERVER_SEND_APPLICATION_DATA_RECORD_PAYLOAD);
+
+  client.close();
+  assert.equal(toHex(concatBytes(...client.takeOutgoing())), V.S3_CLIENT_SEND_ALERT_RECORD_COMPLETE_RECORD);
+  assert.equal(events(client.receive(fromHex(V.S3_SERVER_SEND_ALERT_RECORD_COMPLETE_RECORD)), 'peerClosed').length, 1);
 });
