@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createSecureContext } from 'node:tls';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,7 +42,7 @@ test('the bin runs as an executable script: --version, no arguments is a usage e
 });
 
 test('every command has --help with examples (exit 0)', async () => {
-  for (const name of ['key', 'csr', 'cert', 'dhparam', 'ciphers', 'server', 'client']) {
+  for (const name of ['key', 'csr', 'cert', 'dhparam', 'pkcs12', 'ciphers', 'server', 'client', 'probe']) {
     const r = await cli(name, '--help');
     assert.equal(r.code, 0, name);
     assert.match(r.out, new RegExp(`Usage: ts-tls ${name}`));
@@ -231,4 +232,28 @@ test('ciphers: default order, OpenSSL-style expressions, columns, and no match =
   const none = await cli('ciphers', 'NOPE:!ALL');
   assert.equal(none.code, 1);
   assert.match(none.err, /ERR_SSL_NO_CIPHER_MATCH/);
+});
+
+test('pkcs12: openssl reads the bundle (MAC, PBES2 key, chain, names) and node:tls loads it as pfx', async () => {
+  await cli('cert', '--ca', '--out', p('p12-ca.pem'), '--key-out', p('p12-ca-key.pem'));
+  await cli('cert', '--ca-cert', p('p12-ca.pem'), '--ca-key', p('p12-ca-key.pem'), '-t', 'rsa', '--out', p('p12-leaf.pem'), '--key-out', p('p12-leaf-key.pem'));
+  const r = await cli('pkcs12', '--key', p('p12-leaf-key.pem'), '--cert', p('p12-leaf.pem'), '--ca', p('p12-ca.pem'), '--out', p('b.p12'), '--passphrase', 'pass:changeit', '--name', 'ts-tls test');
+  assert.equal(r.code, 0, r.err);
+  assert.equal(mode(p('b.p12')), 0o600);
+  const info = openssl('pkcs12', '-in', p('b.p12'), '-info', '-nodes', '-passin', 'pass:changeit');
+  assert.equal(info.code, 0, info.out);
+  assert.match(info.out, /MAC: sha256, Iteration 2048/);
+  assert.match(info.out, /Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC, Iteration 2048, PRF hmacWithSHA256/);
+  assert.equal((info.out.match(/BEGIN CERTIFICATE/g) ?? []).length, 2);
+  assert.match(info.out, /friendlyName: ts-tls test/);
+  assert.match(info.out, /BEGIN PRIVATE KEY/);
+  assert.match(openssl('pkcs12', '-in', p('b.p12'), '-info', '-noout', '-passin', 'pass:wrong').out, /Mac verify error/);
+  createSecureContext({ pfx: readFileSync(p('b.p12')), passphrase: 'changeit' });
+  assert.throws(() => createSecureContext({ pfx: readFileSync(p('b.p12')), passphrase: 'nope' }), /mac verify failure/);
+  // a key that is not the certificate's is refused before anything is written
+  const bad = await cli('pkcs12', '--key', p('p12-ca-key.pem'), '--cert', p('p12-leaf.pem'), '--out', p('bad.p12'), '--passphrase', 'pass:x1234');
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /does not belong/);
+  assert.ok(!existsSync(p('bad.p12')));
+  assert.equal((await cli('pkcs12', '--key', p('p12-leaf-key.pem'), '--cert', p('p12-leaf.pem'), '--out', p('np.p12'))).code, 2, 'no passphrase: usage error');
 });
