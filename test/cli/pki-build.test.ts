@@ -234,3 +234,29 @@ test('makeTestPki: the shared fixtures are what they claim to be', () => {
   }
   assert.match(execFileSync('openssl', ['x509', '-in', file(pki.client.cert), '-noout', '-ext', 'extendedKeyUsage'], { encoding: 'utf8' }), /TLS Web Client Authentication/);
 });
+
+test('random and mutated input to parseCsr / issueCertificate fails only with PkiBuildError', async () => {
+  const fc = (await import('fast-check')).default;
+  const csr = createCsr({ provider, dns: ['fuzz.test'] }).csrDer;
+  const ca = createSelfSigned({ provider, isCA: true });
+  const onlyBuildErrors = (fn: () => unknown): boolean => {
+    try {
+      fn();
+      return true;
+    } catch (err) {
+      return err instanceof PkiBuildError;
+    }
+  };
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => onlyBuildErrors(() => parseCsr(provider, bytes))), { numRuns: 300 });
+  // single-byte mutations of a valid CSR: decodes and verifies, or fails cleanly
+  fc.assert(fc.property(fc.nat(csr.length - 1), fc.integer({ min: 1, max: 255 }), (at, x) => {
+    const m = csr.slice();
+    m[at] ^= x;
+    return onlyBuildErrors(() => parseCsr(provider, m));
+  }), { numRuns: 300 });
+  fc.assert(fc.property(fc.nat(ca.certDer.length - 1), fc.integer({ min: 1, max: 255 }), (at, x) => {
+    const m = ca.certDer.slice();
+    m[at] ^= x;
+    return onlyBuildErrors(() => issueCertificate({ provider, issuer: { key: ca.key, cert: m }, dns: ['a.test'] }));
+  }), { numRuns: 300 });
+});

@@ -232,13 +232,13 @@ export function issuerFrom(provider: CryptoProvider, issuer: IssuerInput): { nam
   }
   const exts = caCert.tbsCertificate.extensions ?? [];
   const bc = exts.find((e) => e.extnID === id_ce_basicConstraints);
-  if (!bc || !AsnConvert.parse(bc.extnValue, BasicConstraints).cA) {
-    throw new PkiBuildError('ERR_PKI_BAD_CA', 'the issuer certificate is not a CA (basicConstraints cA is not TRUE)');
-  }
+  const isCA = bc !== undefined && asnGuard('ERR_PKI_BAD_CA', 'bad basicConstraints in the CA certificate', () => AsnConvert.parse(bc.extnValue, BasicConstraints).cA);
+  // RFC 5280 §4.2.1.9: only a certificate with cA TRUE may sign certificates.
+  if (!isCA) throw new PkiBuildError('ERR_PKI_BAD_CA', 'the issuer certificate is not a CA (basicConstraints cA is not TRUE)');
   // RFC 5280 §4.2.1.1: the AKI of an issued certificate equals the issuer's SKI when it has one.
   const skiExt = exts.find((e) => e.extnID === id_ce_subjectKeyIdentifier);
   const keyId = skiExt
-    ? new Uint8Array(AsnConvert.parse(skiExt.extnValue, SubjectKeyIdentifier).buffer)
+    ? asnGuard('ERR_PKI_BAD_CA', 'bad subjectKeyIdentifier in the CA certificate', () => new Uint8Array(AsnConvert.parse(skiExt.extnValue, SubjectKeyIdentifier).buffer))
     : keyIdentifier(provider, caCert.tbsCertificate.subjectPublicKeyInfo);
   return { name: caCert.tbsCertificate.subject, keyId };
 }
