@@ -72,3 +72,53 @@ export function readTop(buf: Uint8Array): Tlv {
 export function toArrayBuffer(u: Uint8Array): ArrayBuffer {
   return u.buffer.slice(u.byteOffset, u.byteOffset + u.byteLength) as ArrayBuffer;
 }
+
+// ---- a minimal DER writer (enough for PKCS#12 output) ----
+
+export function derTlv(tag: number, ...parts: Uint8Array[]): Uint8Array {
+  let len = 0;
+  for (const p of parts) len += p.length;
+  const head: number[] = [tag];
+  if (len < 0x80) head.push(len);
+  else {
+    const bytes: number[] = [];
+    for (let l = len; l > 0; l = Math.floor(l / 256)) bytes.unshift(l & 0xff);
+    head.push(0x80 | bytes.length, ...bytes);
+  }
+  const out = new Uint8Array(head.length + len);
+  out.set(head);
+  let o = head.length;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+export const derSeq = (...parts: Uint8Array[]): Uint8Array => derTlv(0x30, ...parts);
+export const derSet = (...parts: Uint8Array[]): Uint8Array => derTlv(0x31, ...parts);
+export const derOctets = (b: Uint8Array): Uint8Array => derTlv(0x04, b);
+export const derNull = (): Uint8Array => new Uint8Array([0x05, 0x00]);
+/** [n] EXPLICIT (constructed context tag). */
+export const derExplicit = (n: number, inner: Uint8Array): Uint8Array => derTlv(0xa0 | n, inner);
+
+/** A non-negative INTEGER. */
+export function derInt(n: number): Uint8Array {
+  const bytes: number[] = [];
+  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
+  if (bytes.length === 0 || bytes[0]! & 0x80) bytes.unshift(0);
+  return derTlv(0x02, new Uint8Array(bytes));
+}
+
+export function derOid(dotted: string): Uint8Array {
+  const arcs = dotted.split('.').map(Number);
+  const body: number[] = [];
+  const push = (v: number) => {
+    const tmp = [v & 0x7f];
+    for (v = Math.floor(v / 128); v > 0; v = Math.floor(v / 128)) tmp.unshift((v & 0x7f) | 0x80);
+    body.push(...tmp);
+  };
+  push(arcs[0]! * 40 + arcs[1]!);
+  for (const a of arcs.slice(2)) push(a);
+  return derTlv(0x06, new Uint8Array(body));
+}
