@@ -28,6 +28,11 @@ export interface ReadProtection {
   /** Largest TLSCiphertext.length this mode accepts (record_overflow above). */
   readonly maxCiphertextLength: number;
   /**
+   * Outer content types this mode protects. TLS 1.3 hides the type (always application_data,
+   * §5.2); TLS 1.2 protects alert, handshake and application_data records under their own type.
+   */
+  protectsOuterType(type: number): boolean;
+  /**
    * Deprotects one record. `header` is the 5-byte record header (the AAD in TLS 1.3), `seq` the
    * record's sequence number in this key epoch. Throws TlsError (bad_record_mac, ...).
    */
@@ -43,8 +48,11 @@ export interface WriteProtection {
   seal(type: number, fragment: Uint8Array, seq: number): Uint8Array[];
 }
 
-/** nonce = iv XOR (64-bit big-endian seq, left-padded to iv length) (RFC 8446 §5.3). Reuses one buffer. */
-class NonceBuilder {
+/**
+ * nonce = iv XOR (64-bit big-endian seq, left-padded to iv length) (RFC 8446 §5.3; also the TLS
+ * 1.2 ChaCha20-Poly1305 nonce, RFC 7905 §2). Reuses one buffer.
+ */
+export class NonceBuilder {
   private readonly nonce: Uint8Array;
   constructor(private readonly iv: Uint8Array) {
     if (iv.length !== 12) throw new RangeError(`TLS 1.3 IV must be 12 bytes, got ${iv.length}`);
@@ -70,12 +78,12 @@ class NonceBuilder {
 }
 
 /** One byte per content type, so the inner plaintext's type byte needs no allocation. */
-const TYPE_BYTE: Uint8Array[] = Array.from({ length: 256 }, (_, i) => Uint8Array.of(i));
+export const TYPE_BYTE: Uint8Array[] = Array.from({ length: 256 }, (_, i) => Uint8Array.of(i));
 
 interface SealsParts {
   sealParts(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[]): Uint8Array[];
 }
-function hasSealParts(k: AeadKey): k is AeadKey & SealsParts {
+export function hasSealParts(k: AeadKey): k is AeadKey & SealsParts {
   return typeof (k as Partial<SealsParts>).sealParts === 'function';
 }
 
@@ -83,6 +91,10 @@ function hasSealParts(k: AeadKey): k is AeadKey & SealsParts {
 export class Tls13ReadProtection implements ReadProtection {
   readonly maxCiphertextLength = MAX_CIPHERTEXT_LENGTH_TLS13;
   private readonly nonces: NonceBuilder;
+
+  protectsOuterType(type: number): boolean {
+    return type === ContentType.application_data;
+  }
 
   constructor(
     private readonly aead: AeadKey,

@@ -138,9 +138,9 @@ export class RecordReader {
       if (length > MAX_PLAINTEXT_LENGTH) throw fail(AlertDescription.record_overflow, 'RecordOverflow', `plaintext record of ${length} bytes`);
       return;
     }
-    if (type !== ContentType.application_data) {
-      // After a key change only protected records (outer type application_data) and CCS may
-      // come. An unencrypted alert here cannot be trusted (anyone can inject one, e.g. a fake
+    if (!this.protection.protectsOuterType(type)) {
+      // After a key change only protected records (TLS 1.3: outer type application_data) and CCS
+      // may come. An unencrypted alert here cannot be trusted (anyone can inject one, e.g. a fake
       // close_notify to hide a truncation), so it fails the connection rather than being obeyed.
       const what = type === ContentType.alert && length === 2 && this.buffered >= 7 ? ` (${nameOf(AlertDescription, this.peek(6))})` : '';
       throw fail(AlertDescription.unexpected_message, 'UnprotectedRecordAfterKeyChange', `unprotected ${nameOf(ContentType, type)} record${what} after keys were installed`);

@@ -1,0 +1,141 @@
+/**
+ * TLS 1.2 AEAD record protection (RFC 5246 §6.2.3.3): AES-GCM with a 4-byte implicit salt and
+ * an 8-byte explicit nonce on the wire (RFC 5288 §3), and ChaCha20-Poly1305 with a 12-byte
+ * implicit IV XORed with the sequence number (RFC 7905 §2). Unlike TLS 1.3 the content type is
+ * not hidden, there is no padding, and the sequence number is part of the AAD.
+ */
+import type { AeadKey } from '../crypto/provider.js';
+import { TlsError } from '../util/errors.js';
+import { AlertDescription, ContentType } from '../wire/registry.js';
+import { MAX_CIPHERTEXT_LENGTH_TLS12, MAX_PLAINTEXT_LENGTH, RECORD_HEADER_LENGTH, SEQUENCE_LIMIT } from './limits.js';
+import { NonceBuilder, type InboundRecord, type ReadProtection, type WriteProtection } from './protection.js';
+
+const TAG_LENGTH = 16;
+const GCM_SALT_LENGTH = 4;
+const GCM_EXPLICIT_NONCE_LENGTH = 8;
+const PROTECTED_TYPES = new Set<number>([ContentType.alert, ContentType.handshake, ContentType.application_data]);
+
+/** additional_data = seq_num(8) + type(1) + version(2) + length(2) of the plaintext (RFC 5246 §6.2.3.3). */
+function additionalData(seq: number, type: number, v0: number, v1: number, length: number): Uint8Array {
+  const ad = new Uint8Array(13);
+  const hi = Math.floor(seq / 0x100000000);
+  const lo = seq >>> 0;
+  ad[0] = hi >>> 24;
+  ad[1] = (hi >>> 16) & 0xff;
+  ad[2] = (hi >>> 8) & 0xff;
+  ad[3] = hi & 0xff;
+  ad[4] = lo >>> 24;
+  ad[5] = (lo >>> 16) & 0xff;
+  ad[6] = (lo >>> 8) & 0xff;
+  ad[7] = lo & 0xff;
+  ad[8] = type;
+  ad[9] = v0;
+  ad[10] = v1;
+  ad[11] = length >>> 8;
+  ad[12] = length & 0xff;
+  return ad;
+}
+
+/** The explicit GCM nonce we send: the sequence number, which never repeats under one key (RFC 5288 §3). */
+function explicitNonce(seq: number): Uint8Array {
+  return additionalData(seq, 0, 0, 0, 0).subarray(0, GCM_EXPLICIT_NONCE_LENGTH);
+}
+
+function isGcm(aead: AeadKey): boolean {
+  return aead.algorithm !== 'chacha20-poly1305';
+}
+
+function checkIv(aead: AeadKey, iv: Uint8Array): void {
+  const want = isGcm(aead) ? GCM_SALT_LENGTH : 12;
+  if (iv.length !== want) throw new RangeError(`TLS 1.2 ${aead.algorithm} needs a ${want}-byte IV from the key block, got ${iv.length}`);
+}
+
+function badMac(): TlsError {
+  // RFC 5246 §6.2.3.3: "If the decryption fails, a fatal bad_record_mac alert MUST be generated."
+  return new TlsError(AlertDescription.bad_record_mac, 'RecordDecryptionFailed', 'record failed AEAD authentication');
+}
+
+export class Tls12AeadReadProtection implements ReadProtection {
+  readonly maxCiphertextLength = MAX_CIPHERTEXT_LENGTH_TLS12;
+  private readonly nonces: NonceBuilder | null;
+  private readonly gcmNonce: Uint8Array | null;
+
+  /** `iv` is the key block's client/server_write_IV: 4 bytes for AES-GCM, 12 for ChaCha20-Poly1305. */
+  constructor(
+    private readonly aead: AeadKey,
+    iv: Uint8Array,
+  ) {
+    checkIv(aead, iv);
+    this.nonces = isGcm(aead) ? null : new NonceBuilder(iv);
+    this.gcmNonce = isGcm(aead) ? new Uint8Array(12) : null;
+    if (this.gcmNonce) this.gcmNonce.set(iv);
+  }
+
+  protectsOuterType(type: number): boolean {
+    return PROTECTED_TYPES.has(type);
+  }
+
+  open(header: Uint8Array, body: Uint8Array, seq: number): InboundRecord {
+    let nonce: Uint8Array;
+    let sealed: Uint8Array;
+    if (this.gcmNonce) {
+      if (body.length < GCM_EXPLICIT_NONCE_LENGTH + TAG_LENGTH) throw badMac();
+      this.gcmNonce.set(body.subarray(0, GCM_EXPLICIT_NONCE_LENGTH), GCM_SALT_LENGTH);
+      nonce = this.gcmNonce;
+      sealed = body.subarray(GCM_EXPLICIT_NONCE_LENGTH);
+    } else {
+      if (body.length < TAG_LENGTH) throw badMac();
+      nonce = this.nonces!.at(seq);
+      sealed = body;
+    }
+    const length = sealed.length - TAG_LENGTH;
+    const ad = additionalData(seq, header[0]!, header[1]!, header[2]!, length);
+    const payload = this.aead.open(nonce, ad, sealed);
+    if (payload === null) throw badMac();
+    // RFC 5246 §6.2.1/§6.2.3: the plaintext "MUST NOT exceed 2^14" bytes; record_overflow.
+    if (payload.length > MAX_PLAINTEXT_LENGTH) {
+      throw new TlsError(AlertDescription.record_overflow, 'InnerPlaintextTooLong', `decrypted record of ${payload.length} bytes exceeds ${MAX_PLAINTEXT_LENGTH}`);
+    }
+    return { type: header[0]!, payload };
+  }
+}
+
+export class Tls12AeadWriteProtection implements WriteProtection {
+  /** TLS 1.2 cannot rekey without renegotiation, so only the sequence space limits a key. */
+  readonly recordLimit = SEQUENCE_LIMIT;
+  readonly keyUpdateThreshold = Infinity;
+  private readonly nonces: NonceBuilder | null;
+  private readonly gcmNonce: Uint8Array | null;
+
+  constructor(
+    private readonly aead: AeadKey,
+    iv: Uint8Array,
+  ) {
+    checkIv(aead, iv);
+    this.nonces = isGcm(aead) ? null : new NonceBuilder(iv);
+    this.gcmNonce = isGcm(aead) ? new Uint8Array(12) : null;
+    if (this.gcmNonce) this.gcmNonce.set(iv);
+  }
+
+  seal(type: number, fragment: Uint8Array, seq: number): Uint8Array[] {
+    const explicit = this.gcmNonce ? explicitNonce(seq) : null;
+    const length = (explicit ? GCM_EXPLICIT_NONCE_LENGTH : 0) + fragment.length + TAG_LENGTH;
+    const header = new Uint8Array(RECORD_HEADER_LENGTH);
+    header[0] = type;
+    header[1] = 3;
+    header[2] = 3;
+    header[3] = length >>> 8;
+    header[4] = length & 0xff;
+    let nonce: Uint8Array;
+    if (this.gcmNonce) {
+      this.gcmNonce.set(explicit!, GCM_SALT_LENGTH);
+      nonce = this.gcmNonce;
+    } else {
+      nonce = this.nonces!.at(seq);
+    }
+    const body = this.aead.seal(nonce, additionalData(seq, type, 3, 3, fragment.length), fragment);
+    if (explicit) body.unshift(explicit);
+    body.unshift(header);
+    return body;
+  }
+}
