@@ -115,6 +115,9 @@ Stop with Ctrl-C.`,
     if (str(args, 'max-version')) options.maxVersion = oneOf(args, 'max-version', PROTOCOL_VERSIONS, 'TLSv1.3');
     if (str(args, 'ciphers')) options.ciphers = str(args, 'ciphers');
     const www = flag(args, 'www');
+    if (www && alpn.some((a) => a !== 'http/1.1' && a !== 'http/1.0')) {
+      io.err(`warning: --www speaks HTTP/1.1 only; a client that picks ${alpn.filter((a) => !a.startsWith('http/1')).join(', ')} will not understand the answer\n`);
+    }
     const keylog = str(args, 'keylog');
 
     const tls = tlsModule();

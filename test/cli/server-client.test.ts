@@ -44,8 +44,8 @@ function peer(cmd: string, args: string[]): Peer {
 /** Starts `ts-tls server --port 0 ...` and returns it with the port it printed. */
 async function ourServer(...args: string[]): Promise<{ server: Peer; port: number }> {
   const server = peer(process.execPath, [BIN, 'server', '--port', '0', ...args]);
-  const line = await server.waitFor(/listening on 127\.0\.0\.1:(\d+)/, 10_000);
-  return { server, port: Number(/:(\d+)/.exec(line)![1]) };
+  const line = await server.waitFor(/listening on 127\.0\.0\.1:\d+|"event":"listening".*"port":\d+/, 10_000);
+  return { server, port: Number(/(?:127\.0\.0\.1:|"port":)(\d+)/.exec(line)![1]) };
 }
 
 test('ts-tls server (in-memory certificate) echoes to openssl s_client, and prints the fingerprint s_client sees', async (t) => {
@@ -183,4 +183,28 @@ test('ts-tls probe of a closed port exits 1 with the reason', async () => {
   const probe = peer(process.execPath, [BIN, 'probe', `127.0.0.1:${port}`]);
   assert.equal(await probe.exited(10_000), 1);
   assert.match(probe.output(), /ECONNREFUSED/);
+});
+
+test('ts-tls server --json and ts-tls client --json print machine-readable handshakes', async (t) => {
+  if (!requirePeer(t, 'openssl')) return;
+  const { server, port } = await ourServer('--json', '--key', files.leafKey, '--cert', files.leafChain, '--alpn', 'x-test');
+  const listening = JSON.parse(server.output().split('\n')[0]!);
+  assert.equal(listening.event, 'listening');
+  assert.equal(listening.port, port);
+  const client = peer(process.execPath, [BIN, 'client', `127.0.0.1:${port}`, '--json', '--insecure', '--alpn', 'x-test']);
+  await client.waitFor(/"event":"handshake".*\n/);
+  const hs = JSON.parse(/\{"event":"handshake".*\n/.exec(client.output())![0]);
+  assert.equal(hs.protocol, 'TLSv1.3');
+  assert.equal(hs.alpn, 'x-test');
+  // Unverified (no CA given): like node:tls, only the leaf is linked, not the rest of the sent chain.
+  assert.ok(hs.peerChain.length >= 1);
+  assert.equal(hs.peerChain[0].issuer, 'O=ts-tls tests, CN=ts-tls Test CA');
+  assert.equal(hs.authorized, false);
+  await client.waitFor(/welcome!\n/);
+  const line = await server.waitFor(/\{"event":"handshake".*\n/);
+  const s = JSON.parse(line);
+  assert.equal(s.alpn, 'x-test');
+  assert.equal(s.cipher, 'TLS_AES_256_GCM_SHA384');
+  client.proc.stdin!.end();
+  assert.equal(await client.exited(5000), 0);
 });
