@@ -470,13 +470,14 @@ export class TLSSocket extends net.Socket {
     this.resumeRaw();
   }
 
-  override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.writeChunks([chunk], cb);
+  // net.Socket keeps strings as strings (decodeStrings: false); the engine takes bytes.
+  override _write(chunk: Buffer | string, encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.writeChunks([typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk], cb);
   }
 
-  override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
+  override _writev(chunks: { chunk: Buffer | string; encoding: BufferEncoding }[], cb: (err?: Error | null) => void): void {
     this.writeChunks(
-      chunks.map((c) => c.chunk),
+      chunks.map((c) => (typeof c.chunk === 'string' ? Buffer.from(c.chunk, c.encoding) : c.chunk)),
       cb,
     );
   }
