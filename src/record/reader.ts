@@ -111,8 +111,14 @@ export class RecordReader {
     const header = record.subarray(0, RECORD_HEADER_LENGTH);
     const body = record.subarray(RECORD_HEADER_LENGTH);
 
-    // RFC 8446 §5: change_cipher_spec is never protected; the handshake decides if it is allowed.
-    if (type === ContentType.change_cipher_spec || this.protection === null) return this.deliver(type, body);
+    // change_cipher_spec is never protected; the handshake decides whether one is allowed now.
+    if (type === ContentType.change_cipher_spec) {
+      // RFC 8446 §5: "An implementation which receives any other change_cipher_spec value ...
+      // MUST abort the handshake with an 'unexpected_message' alert." (RFC 5246 §7.1: one byte, 1.)
+      if (body.length !== 1 || body[0] !== 1) throw fail(AlertDescription.unexpected_message, 'MalformedChangeCipherSpec', `change_cipher_spec record of ${body.length} bytes`);
+      return { type, payload: body };
+    }
+    if (this.protection === null) return this.deliver(type, body);
 
     if (this.seq >= SEQUENCE_LIMIT) throw fail(AlertDescription.internal_error, 'ReadSequenceExhausted', 'read sequence number exhausted');
     const inner = this.protection.open(header, body, this.seq);

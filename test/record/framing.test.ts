@@ -274,3 +274,11 @@ test('nonce: sequence numbers above 2^32 XOR into the IV big-endian', () => {
   const expected = rawRecord(concatBytes(bytes(33), Uint8Array.of(T.application_data)), key16, 'aes-128-gcm', nonce);
   assert.equal(toHex(concatBytes(...chunks)), toHex(expected));
 });
+
+test('change_cipher_spec must be the single byte 1 (RFC 8446 §5)', () => {
+  for (const body of [[], [2], [1, 1]]) {
+    const r = new RecordReader();
+    r.push(Uint8Array.of(T.change_cipher_spec, 3, 3, 0, body.length, ...body));
+    assert.throws(() => r.next(), isAlert(A.unexpected_message, 'MalformedChangeCipherSpec'), JSON.stringify(body));
+  }
+});
