@@ -6,7 +6,11 @@
 import type { CryptoProvider } from '../crypto/provider.js';
 import { nodeCryptoProvider } from '../crypto/node/index.js';
 import type { CertificateVerifier } from '../handshake/common/verifier.js';
+import { bundledRootDers } from '../pki/root-store.js';
 import { createCertificateVerifier } from '../pki/verifier.js';
+import { checkServerIdentity as nodeCheckServerIdentity } from './check-server-identity.js';
+import { installExtraCaCertificates } from './extra-ca.js';
+import { toPeerCertificate as peerCertificateObject } from './peer-certificate.js';
 
 export interface VerifierOptions {
   provider: CryptoProvider;
@@ -26,6 +30,8 @@ export function defaultProvider(): CryptoProvider {
 }
 
 export function createVerifier(opts: VerifierOptions): CertificateVerifier {
+  // NODE_EXTRA_CA_CERTS joins the default store before the first context that uses it, as in Node.
+  if (!opts.ca) installExtraCaCertificates();
   return verifierFactory(opts);
 }
 
@@ -35,22 +41,20 @@ export function setAdapterDependencies(deps: { provider?: CryptoProvider; verifi
   if (deps.verifierFactory) verifierFactory = deps.verifierFactory;
 }
 
-// ---- certificate objects and host-name checks (src/node/peer-certificate.ts, check-server-identity.ts)
+// ---- certificate objects and host-name checks (peer-certificate.ts, check-server-identity.ts)
 
 /** The object getPeerCertificate() returns (subject, issuer, raw, fingerprint256, ...). */
 export type PeerCertificateObject = Record<string, unknown>;
-export type ToPeerCertificate = (chainDer: Uint8Array[], detailed: boolean) => PeerCertificateObject;
+export type ToPeerCertificate = (chainDer: Uint8Array[], detailed: boolean, anchors?: readonly Uint8Array[]) => PeerCertificateObject;
 export type CheckServerIdentity = (hostname: string, cert: PeerCertificateObject) => Error | undefined;
 
-let toPeerCertificateImpl: ToPeerCertificate = (chain) => ({ raw: chain[0] });
-/** Until the real check is installed, every identity fails: never silently skip host-name checks. */
-let checkServerIdentityImpl: CheckServerIdentity = (hostname) =>
-  Object.assign(new Error(`Host-name check for ${hostname} is not available (check-server-identity.ts not installed)`), {
-    code: 'ERR_TLS_CERT_ALTNAME_INVALID',
-  });
+let toPeerCertificateImpl: ToPeerCertificate = (chain, detailed, anchors) =>
+  peerCertificateObject(chain, detailed, detailed ? (anchors ?? bundledRootDers()) : []) as unknown as PeerCertificateObject;
+let checkServerIdentityImpl: CheckServerIdentity = (hostname, cert) => nodeCheckServerIdentity(hostname, cert as never);
 
-export function toPeerCertificate(chainDer: Uint8Array[], detailed: boolean): PeerCertificateObject {
-  return toPeerCertificateImpl(chainDer, detailed);
+/** `anchors`: the context's `ca` (undefined = the default roots), for detailed issuer links. */
+export function toPeerCertificate(chainDer: Uint8Array[], detailed: boolean, anchors?: readonly Uint8Array[]): PeerCertificateObject {
+  return toPeerCertificateImpl(chainDer, detailed, anchors);
 }
 
 export function checkServerIdentity(hostname: string, cert: PeerCertificateObject): Error | undefined {

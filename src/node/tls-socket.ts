@@ -605,7 +605,7 @@ export class TLSSocket extends net.Socket {
   getPeerCertificate(detailed = false): PeerCertificateObject | null {
     if (!this.conn) return null;
     const chain = this.conn.negotiated?.peerCertificates ?? [];
-    return chain.length ? toPeerCertificate(chain, !!detailed) : {};
+    return chain.length ? toPeerCertificate(chain, !!detailed, this.secureContext.ca) : {};
   }
 
   getCertificate(): PeerCertificateObject | null {

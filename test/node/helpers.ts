@@ -96,26 +96,3 @@ export function readAll(stream: NodeJS.ReadableStream, ms = 10000): Promise<Buff
   });
 }
 
-/**
- * Until src/node/check-server-identity.ts and peer-certificate.ts (a teammate's) are wired into
- * deps.ts, the tests stand in Node's own checkServerIdentity and a minimal certificate object.
- */
-export async function ensureCertificateHelpers(): Promise<void> {
-  const deps = await import('../../src/node/deps.js');
-  const probe = deps.checkServerIdentity('localhost', {});
-  if (!(probe instanceof Error) || !/not installed/.test(probe.message)) return;
-  const nodeTls = await import('node:tls');
-  const { X509Certificate } = await import('node:crypto');
-  deps.setCertificateHelpers({
-    checkServerIdentity: (host, cert) => nodeTls.checkServerIdentity(host, cert as never),
-    toPeerCertificate: (chain) => {
-      const x = new X509Certificate(chain[0]!);
-      const subject: Record<string, string> = {};
-      for (const line of x.subject.split('\n')) {
-        const [k, ...v] = line.split('=');
-        if (k) subject[k] = v.join('=');
-      }
-      return { subject, subjectaltname: x.subjectAltName, raw: Buffer.from(chain[0]!), fingerprint256: x.fingerprint256 };
-    },
-  });
-}

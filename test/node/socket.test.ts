@@ -8,11 +8,9 @@ import type { AddressInfo } from 'node:net';
 import nodeTls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import tls, { TLSSocket } from '../../src/index.js';
-import { duplexPair, ensureCertificateHelpers, localhostCert, once, readAll } from './helpers.js';
+import { duplexPair, localhostCert, once, readAll } from './helpers.js';
 
 const MiB = 1 << 20;
-
-before(ensureCertificateHelpers);
 
 type AnyTls = { createServer: typeof nodeTls.createServer; connect: typeof nodeTls.connect };
 const ours = tls as unknown as AnyTls;
