@@ -244,6 +244,7 @@ test('pkcs12: openssl reads the bundle (MAC, PBES2 key, chain, names) and node:t
   assert.equal(info.code, 0, info.out);
   assert.match(info.out, /MAC: sha256, Iteration 2048/);
   assert.match(info.out, /Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC, Iteration 2048, PRF hmacWithSHA256/);
+  assert.match(info.out, /PKCS7 Encrypted data: PBES2, PBKDF2, AES-256-CBC/);
   assert.equal((info.out.match(/BEGIN CERTIFICATE/g) ?? []).length, 2);
   assert.match(info.out, /friendlyName: ts-tls test/);
   assert.match(info.out, /BEGIN PRIVATE KEY/);
@@ -256,4 +257,20 @@ test('pkcs12: openssl reads the bundle (MAC, PBES2 key, chain, names) and node:t
   assert.match(bad.err, /does not belong/);
   assert.ok(!existsSync(p('bad.p12')));
   assert.equal((await cli('pkcs12', '--key', p('p12-leaf-key.pem'), '--cert', p('p12-leaf.pem'), '--out', p('np.p12'))).code, 2, 'no passphrase: usage error');
+  // read back: the same key and chain come out as PEM
+  const back = await cli('pkcs12', '--in', p('b.p12'), '--passphrase', 'pass:changeit', '--key-out', p('back-key.pem'), '--cert-out', p('back-chain.pem'), '--json');
+  assert.equal(back.code, 0, back.err);
+  const j = JSON.parse(back.out);
+  assert.equal(j.keyType, 'rsa');
+  assert.equal(j.certificates.length, 2);
+  assert.equal(mode(p('back-key.pem')), 0o600);
+  assert.equal(openssl('pkey', '-in', p('back-key.pem'), '-pubout').out, openssl('pkey', '-in', p('p12-leaf-key.pem'), '-pubout').out);
+  assert.equal(readFileSync(p('back-chain.pem'), 'utf8'), readFileSync(p('p12-leaf.pem'), 'utf8') + readFileSync(p('p12-ca.pem'), 'utf8'));
+  // a file made by openssl itself reads too; a wrong password is exit 1 with OpenSSL's words
+  const made = openssl('pkcs12', '-export', '-inkey', p('p12-leaf-key.pem'), '-in', p('p12-leaf.pem'), '-out', p('o.p12'), '-passout', 'pass:pw12');
+  assert.equal(made.code, 0, made.out);
+  assert.equal((await cli('pkcs12', '--in', p('o.p12'), '-p', 'pass:pw12')).code, 0);
+  const wrong = await cli('pkcs12', '--in', p('o.p12'), '-p', 'pass:nope');
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.err, /mac verify failure/);
 });
