@@ -80,7 +80,7 @@ export function parseCrl(der: Uint8Array): ParsedCrl {
       tbs: tlvBytes(der, tbsTlv!),
       sigAlg: params ? { oid: cl.signatureAlgorithm.algorithm, params: new Uint8Array(params) } : { oid: cl.signatureAlgorithm.algorithm },
       signature: new Uint8Array(cl.signature),
-      issuer: decodeName(tlvBytes(der, issuerTlv), t.issuer),
+      issuer: decodeName(der.slice(issuerTlv.start, issuerTlv.end)),
       thisUpdate: t.thisUpdate.getTime().getTime(),
       revoked,
       unknownCritical,

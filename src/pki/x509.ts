@@ -5,27 +5,24 @@
  * by their DER because the same chain arrives on every handshake.
  */
 import { AsnConvert } from '@peculiar/asn1-schema';
-import {
-  AuthorityInfoAccessSyntax,
-  AuthorityKeyIdentifier,
-  BasicConstraints,
-  Certificate,
-  CRLDistributionPoints,
-  ExtendedKeyUsage,
-  GeneralName,
-  KeyUsage,
-  Name,
-  NameConstraints,
-  SubjectAlternativeName,
-  SubjectKeyIdentifier,
-  AttributeTypeAndValue,
-} from '@peculiar/asn1-x509';
-import { RSAPublicKey } from '@peculiar/asn1-rsa';
+import { AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectKeyIdentifier } from '@peculiar/asn1-x509';
 import { AlertDescription } from '../wire/registry.js';
 import { TlsError } from '../util/errors.js';
 import { bytesEqual, toHex } from '../util/bytes.js';
-import { childrenOf, DerError, readTop, tlvBytes, toArrayBuffer } from './der.js';
-import { ipBytesFromString } from './ip.js';
+import { childrenOf, DerError, readTop, tlvBytes, toArrayBuffer, type Tlv } from './der.js';
+import {
+  bitStringBytes,
+  decodeAlgId,
+  decodeGeneralName,
+  decodeGeneralNames,
+  decodeName,
+  decodeTime,
+  oidAt,
+  type DistinguishedName,
+  type SanEntry,
+} from './x509-fields.js';
+
+export { ATTRIBUTE_SHORT_NAMES, decodeName, decodeOid, type DistinguishedName, type NameAttribute, type SanEntry } from './x509-fields.js';
 
 export const OID = {
   basicConstraints: '2.5.29.19',
@@ -69,33 +66,6 @@ export const CURVE_BY_OID: Readonly<Record<string, { name: string; nist?: string
   '1.3.132.0.10': { name: 'secp256k1', bits: 256 },
 };
 
-/** Short names as OpenSSL prints them (and Node uses as subject/issuer object keys). */
-export const ATTRIBUTE_SHORT_NAMES: Readonly<Record<string, string>> = {
-  '2.5.4.3': 'CN', '2.5.4.6': 'C', '2.5.4.7': 'L', '2.5.4.8': 'ST', '2.5.4.10': 'O', '2.5.4.11': 'OU',
-  '2.5.4.5': 'serialNumber', '2.5.4.9': 'street', '2.5.4.12': 'title', '2.5.4.4': 'SN', '2.5.4.42': 'GN',
-  '2.5.4.43': 'initials', '2.5.4.44': 'generationQualifier', '2.5.4.46': 'dnQualifier', '2.5.4.65': 'pseudonym',
-  '2.5.4.17': 'postalCode', '2.5.4.15': 'businessCategory', '2.5.4.97': 'organizationIdentifier',
-  '1.2.840.113549.1.9.1': 'emailAddress', '0.9.2342.19200300.100.1.25': 'DC', '0.9.2342.19200300.100.1.1': 'UID',
-  '1.3.6.1.4.1.311.60.2.1.3': 'jurisdictionC', '1.3.6.1.4.1.311.60.2.1.2': 'jurisdictionST',
-  '1.3.6.1.4.1.311.60.2.1.1': 'jurisdictionL', '2.5.4.41': 'name',
-};
-
-export interface NameAttribute {
-  oid: string;
-  /** OpenSSL short name, or the dotted OID when unknown. */
-  shortName: string;
-  value: string;
-}
-
-export interface DistinguishedName {
-  /** The Name exactly as encoded in the certificate. */
-  der: Uint8Array;
-  /** RDNs in encoded order, each a set of attributes. */
-  rdns: NameAttribute[][];
-  /** Canonical comparison key (RFC 5280 §7.1, simplified like OpenSSL: case-folded, spaces collapsed). */
-  key: string;
-}
-
 export interface PublicKeyInfo {
   type: 'rsa' | 'rsa-pss' | 'ec' | 'ed25519' | 'ed448' | 'unknown';
   algorithmOid: string;
@@ -110,14 +80,6 @@ export interface PublicKeyInfo {
   /** The BIT STRING content: the EC point, the raw Ed key, or the RSAPublicKey DER. */
   keyBytes: Uint8Array;
 }
-
-export type SanEntry =
-  | { type: 'dns'; value: string }
-  | { type: 'ip'; value: string; bytes: Uint8Array }
-  | { type: 'email'; value: string }
-  | { type: 'uri'; value: string }
-  | { type: 'dirName'; value: DistinguishedName }
-  | { type: 'other'; tag: string };
 
 export interface GeneralSubtreeEntry {
   type: 'dns' | 'ip' | 'email' | 'uri' | 'dirName' | 'other';
@@ -203,88 +165,94 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
 }
 
 function parseUncached(der: Uint8Array): ParsedCertificate {
-  // Exact bytes first: Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }
+  // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue } (RFC 5280 §4.1)
   const top = readTop(der);
   const parts = childrenOf(der, top);
   if (top.tag !== 0x30 || parts.length !== 3) throw new DerError('Certificate is not a SEQUENCE of 3');
-  const tbsTlv = parts[0]!;
-  const tbsParts = childrenOf(der, tbsTlv);
-  const hasVersion = tbsParts[0]?.tag === 0xa0;
-  const at = (i: number) => {
-    const t = tbsParts[i + (hasVersion ? 1 : 0)];
-    if (!t) throw new DerError('TBSCertificate is truncated');
+  const [tbsTlv, outerAlgTlv, sigTlv] = parts as [Tlv, Tlv, Tlv];
+  if (tbsTlv.tag !== 0x30) throw new DerError('TBSCertificate is not a SEQUENCE');
+  const f = childrenOf(der, tbsTlv);
+  let i = 0;
+  let version = 1;
+  if (f[0]?.tag === 0xa0) {
+    const [v] = childrenOf(der, f[0]);
+    if (!v || v.tag !== 0x02 || v.end - v.contentStart !== 1) throw new DerError('bad version');
+    version = der[v.contentStart]! + 1;
+    if (version < 2 || version > 3) throw new DerError(`unsupported version ${version}`);
+    i = 1;
+  }
+  const need = (k: number, tag: number, what: string): Tlv => {
+    const t = f[i + k];
+    if (!t || t.tag !== tag) throw new DerError(`bad or missing ${what}`);
     return t;
   };
-  const serialTlv = at(0);
-  const issuerTlv = at(2);
-  const subjectTlv = at(4);
-  const spkiTlv = at(5);
-
-  const c = AsnConvert.parse(toArrayBuffer(der), Certificate);
-  const tbs = c.tbsCertificate;
+  const serialTlv = need(0, 0x02, 'serialNumber');
+  const innerAlg = decodeAlgId(der, need(1, 0x30, 'signature'));
+  const issuerTlv = need(2, 0x30, 'issuer');
+  const validity = childrenOf(der, need(3, 0x30, 'validity'));
+  const subjectTlv = need(4, 0x30, 'subject');
+  const spkiTlv = need(5, 0x30, 'subjectPublicKeyInfo');
+  let extList: Tlv[] = [];
+  for (const t of f.slice(i + 6)) {
+    // issuerUniqueID [1] and subjectUniqueID [2] are skipped; extensions are [3] EXPLICIT.
+    if (t.tag === 0xa3) {
+      const [seq, extra] = childrenOf(der, t);
+      if (!seq || seq.tag !== 0x30 || extra) throw new DerError('bad extensions');
+      extList = childrenOf(der, seq);
+    } else if (t.tag !== 0x81 && t.tag !== 0xa1 && t.tag !== 0x82 && t.tag !== 0xa2) throw new DerError('unexpected field in TBSCertificate');
+  }
+  const sigAlg = decodeAlgId(der, outerAlgTlv);
   // RFC 5280 §4.1.1.2: signatureAlgorithm "MUST contain the same algorithm identifier as the
   // signature field in the sequence tbsCertificate".
-  if (tbs.signature.algorithm !== c.signatureAlgorithm.algorithm || !sameParams(tbs.signature.parameters, c.signatureAlgorithm.parameters)) {
+  if (innerAlg.oid !== sigAlg.oid || !sameParams(innerAlg.params, sigAlg.params)) {
     throw bad('signatureAlgorithm differs from the TBSCertificate signature field (RFC 5280 §4.1.1.2)');
   }
-  const notBefore = tbs.validity.notBefore.getTime().getTime();
-  const notAfter = tbs.validity.notAfter.getTime().getTime();
-  if (!Number.isFinite(notBefore) || !Number.isFinite(notAfter)) throw bad('invalid validity time');
-  const issuer = decodeName(tlvBytes(der, issuerTlv), tbs.issuer);
-  const subject = decodeName(tlvBytes(der, subjectTlv), tbs.subject);
-  const spki = tlvBytes(der, spkiTlv);
-  const params = c.signatureAlgorithm.parameters;
+  if (validity.length !== 2) throw new DerError('bad validity');
+  const notBefore = decodeTime(der, validity[0]!);
+  const notAfter = decodeTime(der, validity[1]!);
+  const issuer = decodeName(der.slice(issuerTlv.start, issuerTlv.end));
+  const subject = decodeName(der.slice(subjectTlv.start, subjectTlv.end));
+  const [spkiAlgT, spkiKeyT, spkiExtra] = childrenOf(der, spkiTlv);
+  if (!spkiAlgT || !spkiKeyT || spkiExtra) throw new DerError('bad SubjectPublicKeyInfo');
+  const spkiAlg = decodeAlgId(der, spkiAlgT);
+  if (serialTlv.end === serialTlv.contentStart) throw new DerError('empty serialNumber');
   return {
     der,
     tbs: tlvBytes(der, tbsTlv),
-    version: tbs.version + 1,
+    version,
     serial: der.subarray(serialTlv.contentStart, serialTlv.end),
-    sigAlg: params ? { oid: c.signatureAlgorithm.algorithm, params: new Uint8Array(params) } : { oid: c.signatureAlgorithm.algorithm },
-    signature: new Uint8Array(c.signatureValue),
+    sigAlg,
+    signature: bitStringBytes(der, sigTlv),
     issuer,
     subject,
     notBefore,
     notAfter,
-    spki,
-    publicKey: decodePublicKey(tbs.subjectPublicKeyInfo.algorithm.algorithm, tbs.subjectPublicKeyInfo.algorithm.parameters, new Uint8Array(tbs.subjectPublicKeyInfo.subjectPublicKey)),
-    ext: decodeExtensions(tbs.extensions ?? [], tbs.version),
+    spki: tlvBytes(der, spkiTlv),
+    publicKey: decodePublicKey(spkiAlg.oid, spkiAlg.params, bitStringBytes(der, spkiKeyT)),
+    ext: decodeExtensions(der, extList, version),
     selfIssued: issuer.key === subject.key,
   };
 }
 
-function sameParams(a: ArrayBuffer | null | undefined, b: ArrayBuffer | null | undefined): boolean {
+function sameParams(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
   if (!a || !b) return !a === !b;
-  return bytesEqual(new Uint8Array(a), new Uint8Array(b));
+  return bytesEqual(a, b);
 }
 
-function attrValue(a: AttributeTypeAndValue): string {
-  const v = a.value;
-  if (v.anyValue) return `#${toHex(new Uint8Array(v.anyValue))}`;
-  return v.toString();
-}
-
-export function decodeName(der: Uint8Array, name: Name): DistinguishedName {
-  const rdns: NameAttribute[][] = [];
-  for (const rdn of name) {
-    rdns.push(Array.from(rdn).map((a) => ({ oid: a.type, shortName: ATTRIBUTE_SHORT_NAMES[a.type] ?? a.type, value: attrValue(a) })));
-  }
-  const key = rdns
-    .map((rdn) => rdn.map((a) => `${a.oid}=${a.value.trim().replace(/\s+/g, ' ').toLowerCase()}`).sort().join('+'))
-    .join(',');
-  return { der, rdns, key };
-}
-
-function decodePublicKey(oid: string, params: ArrayBuffer | null | undefined, keyBytes: Uint8Array): PublicKeyInfo {
+function decodePublicKey(oid: string, params: Uint8Array | undefined, keyBytes: Uint8Array): PublicKeyInfo {
   switch (oid) {
     case OID.rsaEncryption:
     case OID.rsassaPss: {
-      const k = AsnConvert.parse(toArrayBuffer(keyBytes), RSAPublicKey);
-      let m = new Uint8Array(k.modulus);
+      // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } (RFC 8017 A.1.1)
+      const top = readTop(keyBytes);
+      const [nT, eT, extra] = childrenOf(keyBytes, top);
+      if (top.tag !== 0x30 || !nT || !eT || extra || nT.tag !== 0x02 || eT.tag !== 0x02) throw bad('malformed RSAPublicKey');
+      let m = keyBytes.slice(nT.contentStart, nT.end);
       let i = 0;
       while (i < m.length - 1 && m[i] === 0) i++;
       m = m.slice(i);
       const bits = m.length === 0 ? 0 : (m.length - 1) * 8 + (32 - Math.clz32(m[0]!));
-      let e = new Uint8Array(k.publicExponent);
+      let e = keyBytes.slice(eT.contentStart, eT.end);
       let j = 0;
       while (j < e.length - 1 && e[j] === 0) j++;
       e = e.slice(j);
@@ -292,10 +260,9 @@ function decodePublicKey(oid: string, params: ArrayBuffer | null | undefined, ke
     }
     case OID.ecPublicKey: {
       if (!params) throw bad('EC public key without curve parameters');
-      const p = new Uint8Array(params);
-      const t = readTop(p);
+      const t = readTop(params);
       if (t.tag !== 0x06) throw bad('EC public key with explicit curve parameters is not supported');
-      const curveOid = decodeOid(p.subarray(t.contentStart, t.end));
+      const curveOid = oidAt(params, t);
       const curve = CURVE_BY_OID[curveOid];
       const out: PublicKeyInfo = { type: 'ec', algorithmOid: oid, bits: curve?.bits ?? 0, curveOid, keyBytes };
       if (curve) out.curveName = curve.name;
@@ -311,60 +278,53 @@ function decodePublicKey(oid: string, params: ArrayBuffer | null | undefined, ke
   }
 }
 
-export function decodeOid(b: Uint8Array): string {
-  const arcs: number[] = [];
-  let v = 0;
-  for (let i = 0; i < b.length; i++) {
-    v = v * 128 + (b[i]! & 0x7f);
-    if ((b[i]! & 0x80) === 0) {
-      if (arcs.length === 0) arcs.push(v < 80 ? Math.floor(v / 40) : 2, v < 80 ? v % 40 : v - 80);
-      else arcs.push(v);
-      v = 0;
+/** GeneralSubtrees ::= SEQUENCE OF GeneralSubtree { base GeneralName, minimum [0], maximum [1] }. */
+function subtrees(buf: Uint8Array, t: Tlv): GeneralSubtreeEntry[] {
+  return childrenOf(buf, t).map((st) => {
+    const [baseT] = childrenOf(buf, st);
+    if (st.tag !== 0x30 || !baseT) throw new DerError('bad GeneralSubtree');
+    const s = decodeGeneralName(buf, baseT);
+    switch (s.type) {
+      case 'dns':
+      case 'email':
+      case 'uri':
+        return { type: s.type, value: s.value };
+      case 'ip':
+        // RFC 5280 §4.2.1.10: address followed by mask (8 or 32 octets).
+        if (s.bytes.length !== 8 && s.bytes.length !== 32) throw bad('iPAddress name constraint is not address+mask');
+        return { type: 'ip', value: toHex(s.bytes), ipBytes: s.bytes };
+      case 'dirName':
+        return { type: 'dirName', value: s.value.key };
+      default:
+        return { type: 'other', value: s.tag };
     }
-  }
-  return arcs.join('.');
+  });
 }
 
-export function decodeGeneralName(g: GeneralName): SanEntry {
-  if (g.dNSName !== undefined) return { type: 'dns', value: g.dNSName };
-  if (g.iPAddress !== undefined) return { type: 'ip', value: g.iPAddress, bytes: ipBytesFromString(g.iPAddress) ?? new Uint8Array(0) };
-  if (g.rfc822Name !== undefined) return { type: 'email', value: g.rfc822Name };
-  if (g.uniformResourceIdentifier !== undefined) return { type: 'uri', value: g.uniformResourceIdentifier };
-  if (g.directoryName !== undefined) return { type: 'dirName', value: decodeName(new Uint8Array(AsnConvert.serialize(g.directoryName)), g.directoryName) };
-  return { type: 'other', tag: g.otherName ? `othername:${g.otherName.typeId}` : g.registeredID ? `RID:${g.registeredID}` : 'unsupported' };
-}
-
-function subtree(g: GeneralName): GeneralSubtreeEntry {
-  const s = decodeGeneralName(g);
-  switch (s.type) {
-    case 'dns':
-    case 'email':
-    case 'uri':
-      return { type: s.type, value: s.value };
-    case 'ip': {
-      // Name constraints carry address||mask (RFC 5280 §4.2.1.10); peculiar prints it as CIDR.
-      const bytes = ipBytesFromString(s.value, true);
-      if (!bytes) throw bad(`bad iPAddress name constraint ${s.value}`);
-      return { type: 'ip', value: s.value, ipBytes: bytes };
-    }
-    case 'dirName':
-      return { type: 'dirName', value: s.value.key };
-    default:
-      return { type: 'other', value: s.tag };
-  }
-}
-
-function decodeExtensions(list: readonly { extnID: string; critical: boolean; extnValue: { buffer: ArrayBuffer } }[], version: number): CertExtensions {
+function decodeExtensions(der: Uint8Array, list: Tlv[], version: number): CertExtensions {
   const out: CertExtensions = { unknownCritical: [], all: [] };
-  if (list.length > 0 && version !== 2) throw bad('extensions in a certificate that is not v3 (RFC 5280 §4.1.2.9)');
+  if (list.length > 0 && version !== 3) throw bad('extensions in a certificate that is not v3 (RFC 5280 §4.1.2.9)');
   const seen = new Set<string>();
-  for (const e of list) {
+  for (const extT of list) {
+    // Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
+    const parts = childrenOf(der, extT);
+    if (extT.tag !== 0x30 || parts.length < 2 || parts.length > 3) throw new DerError('bad Extension');
+    const oid = oidAt(der, parts[0]!);
+    let critical = false;
+    if (parts.length === 3) {
+      const b = parts[1]!;
+      if (b.tag !== 0x01 || b.end - b.contentStart !== 1) throw new DerError('bad critical flag');
+      critical = der[b.contentStart] !== 0;
+    }
+    const valT = parts[parts.length - 1]!;
+    if (valT.tag !== 0x04) throw new DerError('extnValue is not an OCTET STRING');
+    const value = der.slice(valT.contentStart, valT.end);
     // RFC 5280 §4.2: "A certificate MUST NOT include more than one instance of a particular extension."
-    if (seen.has(e.extnID)) throw bad(`duplicate extension ${e.extnID}`);
-    seen.add(e.extnID);
-    const raw = e.extnValue.buffer;
-    out.all.push({ oid: e.extnID, critical: e.critical, value: new Uint8Array(raw) });
-    switch (e.extnID) {
+    if (seen.has(oid)) throw bad(`duplicate extension ${oid}`);
+    seen.add(oid);
+    out.all.push({ oid, critical, value });
+    const raw = toArrayBuffer(value);
+    switch (oid) {
       case OID.basicConstraints: {
         const v = AsnConvert.parse(raw, BasicConstraints);
         out.basicConstraints = v.pathLenConstraint !== undefined ? { ca: v.cA, pathLen: v.pathLenConstraint } : { ca: v.cA };
@@ -377,19 +337,29 @@ function decodeExtensions(list: readonly { extnID: string; critical: boolean; ex
         out.extKeyUsage = [...AsnConvert.parse(raw, ExtendedKeyUsage)];
         break;
       case OID.subjectAltName:
-        out.subjectAltName = Array.from(AsnConvert.parse(raw, SubjectAlternativeName), decodeGeneralName);
+        out.subjectAltName = decodeGeneralNames(value);
         break;
       case OID.nameConstraints: {
-        const nc = AsnConvert.parse(raw, NameConstraints);
-        out.nameConstraints = {
-          permitted: Array.from(nc.permittedSubtrees ?? []).map((s) => subtree(s.base)),
-          excluded: Array.from(nc.excludedSubtrees ?? []).map((s) => subtree(s.base)),
-        };
+        const top = readTop(value);
+        const nc: { permitted: GeneralSubtreeEntry[]; excluded: GeneralSubtreeEntry[] } = { permitted: [], excluded: [] };
+        for (const t of childrenOf(value, top)) {
+          if (t.tag === 0xa0) nc.permitted = subtrees(value, t);
+          else if (t.tag === 0xa1) nc.excluded = subtrees(value, t);
+          else throw new DerError('bad NameConstraints');
+        }
+        out.nameConstraints = nc;
         break;
       }
-      case OID.authorityInfoAccess:
-        out.authorityInfoAccess = Array.from(AsnConvert.parse(raw, AuthorityInfoAccessSyntax)).map((a) => ({ method: a.accessMethod, location: decodeGeneralName(a.accessLocation) }));
+      case OID.authorityInfoAccess: {
+        // AuthorityInfoAccessSyntax ::= SEQUENCE OF AccessDescription { accessMethod OID, accessLocation GeneralName }
+        const top = readTop(value);
+        out.authorityInfoAccess = childrenOf(value, top).map((ad) => {
+          const [m, loc, extra] = childrenOf(value, ad);
+          if (!m || !loc || extra) throw new DerError('bad AccessDescription');
+          return { method: oidAt(value, m), location: decodeGeneralName(value, loc) };
+        });
         break;
+      }
       case OID.subjectKeyId:
         out.subjectKeyId = new Uint8Array(AsnConvert.parse(raw, SubjectKeyIdentifier).buffer);
         break;
@@ -399,15 +369,25 @@ function decodeExtensions(list: readonly { extnID: string; critical: boolean; ex
         break;
       }
       case OID.crlDistributionPoints: {
+        // DistributionPoint ::= SEQUENCE { distributionPoint [0] { fullName [0] IMPLICIT GeneralNames | ... }, ... }
         const uris: string[] = [];
-        for (const dp of AsnConvert.parse(raw, CRLDistributionPoints)) {
-          for (const n of dp.distributionPoint?.fullName ?? []) if (n.uniformResourceIdentifier) uris.push(n.uniformResourceIdentifier);
+        for (const dp of childrenOf(value, readTop(value))) {
+          for (const f of childrenOf(value, dp)) {
+            if (f.tag !== 0xa0) continue;
+            for (const dpn of childrenOf(value, f)) {
+              if (dpn.tag !== 0xa0) continue;
+              for (const g of childrenOf(value, dpn)) {
+                const n = decodeGeneralName(value, g);
+                if (n.type === 'uri') uris.push(n.value);
+              }
+            }
+          }
         }
         out.crlDistributionPoints = uris;
         break;
       }
       default:
-        if (e.critical && !HANDLED_EXTENSIONS.has(e.extnID)) out.unknownCritical.push(e.extnID);
+        if (critical && !HANDLED_EXTENSIONS.has(oid)) out.unknownCritical.push(oid);
     }
   }
   return out;
