@@ -90,6 +90,7 @@ export class TLSSocket extends net.Socket {
   private handshakeTimer: NodeJS.Timeout | undefined;
   private maxSendFragment: number | undefined;
   private alertQueued = false;
+  private closingSent = false;
   private traceEnabled: boolean;
 
   constructor(socket?: Duplex | null, options: TLSSocketOptions = {}) {
@@ -459,9 +460,17 @@ export class TLSSocket extends net.Socket {
     this.removeListener('error', this.internalErrorListener);
   }
 
-  /** Transport errors: Node's _emitTLSError (destroy with the error; servers report it to the Server). */
+  /**
+   * Transport errors: Node's _emitTLSError (destroy with the error; servers report it to the Server).
+   * Once our side has ended, a peer that vanished (EPIPE/ECONNRESET on the close_notify write) is
+   * the end of the conversation, not an error: Node writes data, close_notify and the shutdown as
+   * one request and never sees it either.
+   */
   private emitTlsError(err: Error): void {
-    if (!this.destroyed) this.destroy(err);
+    if (this.destroyed) return;
+    const code = (err as { code?: string }).code;
+    if (this.closingSent && (code === 'EPIPE' || code === 'ECONNRESET')) this.destroy();
+    else this.destroy(err);
   }
 
   // ---- stream plumbing ------------------------------------------------------------------------
@@ -519,6 +528,7 @@ export class TLSSocket extends net.Socket {
     }
     const conn = this.conn;
     const raw = this.raw;
+    this.closingSent = true;
     try {
       conn?.close();
     } catch {
