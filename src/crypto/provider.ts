@@ -78,6 +78,20 @@ export interface CryptoProvider {
   /** A new long-term key pair (for self-signed certificates, the CLI). */
   generateSigningKey(spec: KeyGenSpec): GeneratedKey;
   timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
+  /**
+   * Raw AES-CBC without padding, for TLS 1.2 CBC suites (record/tls12-cbc.ts). Optional: a
+   * provider without it simply cannot offer CBC suites.
+   */
+  cbc?(alg: CbcAlgorithm, key: Uint8Array): CbcKey;
+}
+
+export type CbcAlgorithm = 'aes-128-cbc' | 'aes-256-cbc';
+
+/** One direction's CBC key; inputs are whole 16-byte blocks, no padding is added or removed. */
+export interface CbcKey {
+  readonly algorithm: CbcAlgorithm;
+  encrypt(iv: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  decrypt(iv: Uint8Array, ciphertext: Uint8Array): Uint8Array;
 }
 
 export type KeyGenSpec =

@@ -3,63 +3,21 @@
 // TLS 1.3 suite, switching from handshake to application keys at the record after Finished.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import tls from 'node:tls';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
 import { trafficKeys } from '../../src/handshake/tls13/key-schedule.js';
 import { RecordReader } from '../../src/record/reader.js';
 import { suiteByName } from '../../src/suites/suites.js';
 import { concatBytes, fromHex, toHex } from '../../src/util/bytes.js';
 import { ContentType as T, HandshakeType } from '../../src/wire/registry.js';
-import { makeTestPki } from '../fixtures/certs.js';
+import { captureServerRecords } from './openssl-capture.js';
 
-const TIMEOUT_MS = 10_000;
 const p = nodeCryptoProvider();
-const listen = (s: net.Server) => new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as AddressInfo).port)));
-
-/** Runs one connection; returns the server->client bytes, the client's key log and what it received. */
-async function capture(suite: string, payload: Uint8Array) {
-  const pki = makeTestPki();
-  const server = tls.createServer({ key: pki.ecdsa.key, cert: pki.ecdsa.cert, minVersion: 'TLSv1.3', ciphers: suite }, (s) => s.end(payload));
-  const fromServer: Buffer[] = [];
-  const proxy = net.createServer((c) => {
-    const up = net.connect(serverPort, '127.0.0.1');
-    c.pipe(up);
-    up.on('data', (d: Buffer) => fromServer.push(d));
-    up.pipe(c);
-    up.on('error', () => c.destroy());
-    c.on('error', () => up.destroy());
-  });
-  const serverPort = await listen(server);
-  const proxyPort = await listen(proxy);
-  const lines: string[] = [];
-  try {
-    const received = await new Promise<Buffer>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('timed out')), TIMEOUT_MS);
-      const got: Buffer[] = [];
-      const s = tls.connect({ port: proxyPort, host: '127.0.0.1', ca: pki.ecdsa.cert, servername: 'localhost', ciphers: suite });
-      s.on('keylog', (l) => lines.push(l.toString('latin1').trim()));
-      s.on('data', (d: Buffer) => got.push(d));
-      s.on('error', reject);
-      s.on('end', () => {
-        clearTimeout(timer);
-        s.end();
-        resolve(Buffer.concat(got));
-      });
-    });
-    return { wire: new Uint8Array(Buffer.concat(fromServer)), lines, received };
-  } finally {
-    server.close();
-    proxy.close();
-  }
-}
 
 for (const suiteName of ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256']) {
   test(`RecordReader decrypts OpenSSL's ${suiteName} records (handshake, tickets, 40 KB of data, close_notify)`, async () => {
     const payload = randomBytes(40_000);
-    const { wire, lines, received } = await capture(suiteName, payload);
+    const { wire, lines, received } = await captureServerRecords({ ciphers: suiteName, minVersion: 'TLSv1.3' }, payload);
     assert.equal(toHex(received), toHex(payload), 'node:tls client got the data');
     const suite = suiteByName(suiteName)!;
     const secret = (label: string) => fromHex(lines.find((l) => l.startsWith(label + ' '))!.split(' ')[2]!);

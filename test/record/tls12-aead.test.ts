@@ -4,89 +4,22 @@
 // deterministic); GCM round-trips through our own writer and reader.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import tls from 'node:tls';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
-import type { HashAlgorithm } from '../../src/crypto/provider.js';
 import { RecordReader } from '../../src/record/reader.js';
 import { RecordWriter } from '../../src/record/writer.js';
 import { Tls12AeadReadProtection, Tls12AeadWriteProtection } from '../../src/record/tls12-aead.js';
 import { suiteByName, type AeadCipher } from '../../src/suites/suites.js';
 import { concatBytes, fromHex, toHex, utf8 } from '../../src/util/bytes.js';
 import { AlertDescription as A, ContentType as T, HandshakeType } from '../../src/wire/registry.js';
-import { makeTestPki } from '../fixtures/certs.js';
+import { captureServerRecords, prf12, splitRecords } from './openssl-capture.js';
 
-const TIMEOUT_MS = 10_000;
 const p = nodeCryptoProvider();
-const listen = (s: net.Server) => new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as AddressInfo).port)));
-
-/** TLS 1.2 PRF (RFC 5246 §5), P_hash over HMAC. */
-function prf(hash: HashAlgorithm, secret: Uint8Array, label: string, seed: Uint8Array, length: number): Uint8Array {
-  const s = concatBytes(utf8.encode(label), seed);
-  const out: Uint8Array[] = [];
-  let a = s;
-  let n = 0;
-  while (n < length) {
-    a = p.hmac(hash, secret, a);
-    const block = p.hmac(hash, secret, concatBytes(a, s));
-    out.push(block);
-    n += block.length;
-  }
-  return concatBytes(...out).subarray(0, length);
-}
-
-async function capture(suite: string, payload: Uint8Array) {
-  const pki = makeTestPki();
-  const server = tls.createServer({ key: pki.ecdsa.key, cert: pki.ecdsa.cert, maxVersion: 'TLSv1.2', ciphers: suite }, (s) => s.end(payload));
-  const fromServer: Buffer[] = [];
-  const proxy = net.createServer((c) => {
-    const up = net.connect(serverPort, '127.0.0.1');
-    c.pipe(up);
-    up.on('data', (d: Buffer) => fromServer.push(d));
-    up.pipe(c);
-    up.on('error', () => c.destroy());
-    c.on('error', () => up.destroy());
-  });
-  const serverPort = await listen(server);
-  const proxyPort = await listen(proxy);
-  const lines: string[] = [];
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('timed out')), TIMEOUT_MS);
-      const s = tls.connect({ port: proxyPort, host: '127.0.0.1', ca: pki.ecdsa.cert, servername: 'localhost', ciphers: suite, maxVersion: 'TLSv1.2' });
-      s.on('keylog', (l) => lines.push(l.toString('latin1').trim()));
-      s.on('data', () => {});
-      s.on('error', reject);
-      s.on('end', () => {
-        clearTimeout(timer);
-        s.end();
-        resolve();
-      });
-    });
-    return { wire: new Uint8Array(Buffer.concat(fromServer)), lines };
-  } finally {
-    server.close();
-    proxy.close();
-  }
-}
-
-/** Splits a byte stream into whole records (header included). */
-function splitRecords(wire: Uint8Array): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let o = 0; o + 5 <= wire.length; ) {
-    const len = (wire[o + 3]! << 8) | wire[o + 4]!;
-    out.push(wire.subarray(o, o + 5 + len));
-    o += 5 + len;
-  }
-  return out;
-}
 
 for (const suiteName of ['ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-CHACHA20-POLY1305']) {
   test(`TLS 1.2 ${suiteName}: OpenSSL's protected records decrypt (Finished, data, close_notify)`, async () => {
     const payload = randomBytes(30_000);
-    const { wire, lines } = await capture(suiteName, payload);
+    const { wire, lines } = await captureServerRecords({ ciphers: suiteName, maxVersion: 'TLSv1.2' }, payload);
     const suite = suiteByName(suiteName)!;
     const cipher = suite.cipher as AeadCipher;
     const [, clientRandom, master] = lines.find((l) => l.startsWith('CLIENT_RANDOM '))!.split(' ');
@@ -96,7 +29,7 @@ for (const suiteName of ['ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GC
     // key_block = PRF(master, "key expansion", server_random + client_random) (RFC 5246 §6.3); no MAC keys for AEAD.
     const kl = suite.keyLength;
     const il = cipher.fixedIvLength;
-    const block = prf(suite.hash, fromHex(master!), 'key expansion', concatBytes(serverRandom, fromHex(clientRandom!)), 2 * kl + 2 * il);
+    const block = prf12(suite.hash, fromHex(master!), 'key expansion', concatBytes(serverRandom, fromHex(clientRandom!)), 2 * kl + 2 * il);
     const serverKey = block.subarray(kl, 2 * kl);
     const serverIv = block.subarray(2 * kl + il, 2 * kl + 2 * il);
 

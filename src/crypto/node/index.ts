@@ -6,6 +6,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { CryptoProvider } from '../provider.js';
 import { nodeAead } from './aead.js';
 import { asU8 } from './bytes.js';
+import { nodeCbc } from './cbc.js';
 import { digest, hashContext, hashLength, hkdfExpand, hkdfExtract, hmac } from './digest.js';
 import { generateKeyShare, KX_GROUPS } from './kx.js';
 import { generateSigningKey, loadSigningKey, verifySignature } from './signatures.js';
@@ -28,6 +29,7 @@ const provider: CryptoProvider = Object.freeze({
   loadSigningKey,
   generateSigningKey,
   timingSafeEqual: (a: Uint8Array, b: Uint8Array) => a.length === b.length && timingSafeEqual(a, b),
+  cbc: nodeCbc,
 });
 
 /** The shared node:crypto provider (stateless apart from a small public-key cache). */
