@@ -47,7 +47,6 @@ export interface SecureContextOptions {
   secureProtocol?: string;
   honorCipherOrder?: boolean;
   sessionIdContext?: string;
-  [option: string]: unknown;
 }
 
 /** The credentials object: what every connection made with it shares. */

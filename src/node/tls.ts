@@ -26,7 +26,6 @@ export interface ConnectionOptions extends TLSSocketOptions {
   localPort?: number;
   family?: number;
   lookup?: unknown;
-  [option: string]: unknown;
 }
 
 let warnedIpServername = false;
