@@ -31,7 +31,9 @@ function fail(alert: number, reason: string, message: string): TlsError {
 
 export class RecordReader {
   private chunks: Uint8Array[] = [];
-  /** Bytes of chunks[0] already consumed. */
+  /** Index of the first unconsumed chunk (no Array.shift: a peer sending 1-byte segments must not cost O(n^2)). */
+  private head = 0;
+  /** Bytes of chunks[head] already consumed. */
   private headOffset = 0;
   private buffered = 0;
   private protection: ReadProtection | null = null;
@@ -175,39 +177,46 @@ export class RecordReader {
   /** The byte `i` positions into the buffered data (i < buffered). */
   private peek(i: number): number {
     let off = this.headOffset + i;
-    for (const c of this.chunks) {
-      if (off < c.length) return c[off]!;
-      off -= c.length;
+    for (let c = this.head; c < this.chunks.length; c++) {
+      const chunk = this.chunks[c]!;
+      if (off < chunk.length) return chunk[off]!;
+      off -= chunk.length;
     }
     return 0;
+  }
+
+  /** Drops chunks[head] once consumed; compacts the array now and then. */
+  private advanceChunk(): void {
+    this.head++;
+    this.headOffset = 0;
+    if (this.head === this.chunks.length) {
+      this.chunks = [];
+      this.head = 0;
+    } else if (this.head >= 64 && this.head * 2 >= this.chunks.length) {
+      this.chunks = this.chunks.slice(this.head);
+      this.head = 0;
+    }
   }
 
   /** Removes `n` buffered bytes: a view when they sit in one chunk, else one copy. */
   private take(n: number): Uint8Array {
     this.buffered -= n;
-    const first = this.chunks[0]!;
-    const avail = first.length - this.headOffset;
-    if (avail >= n) {
+    const first = this.chunks[this.head]!;
+    if (first.length - this.headOffset >= n) {
       const v = first.subarray(this.headOffset, this.headOffset + n);
       this.headOffset += n;
-      if (this.headOffset === first.length) {
-        this.chunks.shift();
-        this.headOffset = 0;
-      }
+      if (this.headOffset === first.length) this.advanceChunk();
       return v;
     }
     const out = new Uint8Array(n);
     let filled = 0;
     while (filled < n) {
-      const c = this.chunks[0]!;
+      const c = this.chunks[this.head]!;
       const k = Math.min(c.length - this.headOffset, n - filled);
       out.set(c.subarray(this.headOffset, this.headOffset + k), filled);
       filled += k;
       this.headOffset += k;
-      if (this.headOffset === c.length) {
-        this.chunks.shift();
-        this.headOffset = 0;
-      }
+      if (this.headOffset === c.length) this.advanceChunk();
     }
     return out;
   }
