@@ -84,6 +84,7 @@ export class TLSSocket extends net.Socket {
   private controlReleased: boolean;
   private peerEnded = false;
   private pausedRaw = false;
+  private awaitingDecision = false;
   private pendingWrites: PendingWrite[] = [];
   private pendingFinal: ((err?: Error | null) => void) | null = null;
   private drainWaiters: ((err?: Error | null) => void)[] = [];
@@ -402,7 +403,7 @@ export class TLSSocket extends net.Socket {
         }
         decision.selectedAlpn = selected;
       }
-      this.resumeRaw();
+      this.endDecision();
       this.handleEvents(this.conn.resumeHandshake(decision));
       this.flush();
     };
@@ -422,7 +423,7 @@ export class TLSSocket extends net.Socket {
   }
 
   private rejectHello(alert: number, err: Error | null): void {
-    this.resumeRaw();
+    this.endDecision();
     const message = err?.message ?? 'no application protocol';
     const events = this.conn!.resumeHandshake({ reject: { alert, message } });
     this.flush();
@@ -435,14 +436,21 @@ export class TLSSocket extends net.Socket {
   }
 
   private pauseRawForDecision(): void {
+    this.awaitingDecision = true;
     if (this.raw && !this.pausedRaw) {
       this.pausedRaw = true;
       this.raw.pause();
     }
   }
 
+  private endDecision(): void {
+    this.awaitingDecision = false;
+    this.resumeRaw();
+  }
+
+  /** Resumes the transport unless a ClientHello decision is pending (the engine buffers meanwhile). */
   private resumeRaw(): void {
-    if (this.raw && this.pausedRaw) {
+    if (this.raw && this.pausedRaw && !this.awaitingDecision) {
       this.pausedRaw = false;
       this.raw.resume();
     }
