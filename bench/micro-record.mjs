@@ -68,48 +68,58 @@ function rawOpenBatch(records, base) {
 /** Whole records as one Buffer each, as a socket read would deliver them. */
 const pack = (records) => records.map((parts) => Buffer.concat(parts));
 
-function runRaw() {
-  let sealMs = 0;
-  let openMs = 0;
-  let bytes = 0;
-  for (let base = 0; base < N; base += BATCH) {
-    let t = performance.now();
-    const recs = rawSealBatch(base);
-    sealMs += performance.now() - t;
-    const wire = pack(recs);
-    t = performance.now();
-    bytes += rawOpenBatch(wire, base);
-    openMs += performance.now() - t;
-  }
-  if (bytes !== N * REC) throw new Error('raw lost bytes');
-  return { sealMs, openMs };
-}
+const batchRatios = { seal: [], open: [] };
 
-function runOurs() {
+// Ours and raw alternate batch by batch inside one run, so load from other processes on the
+// machine hits both sides alike and the ratio stays meaningful even when absolute figures drift.
+function run() {
   const w = new RecordWriter();
   w.setWriteKey13(p.aead(ALG, key), iv);
   const r = new RecordReader();
   r.setReadKey13(p.aead(ALG, key), iv);
-  let sealMs = 0;
-  let openMs = 0;
-  let bytes = 0;
-  for (let base = 0; base < N; base += BATCH) {
-    let t = performance.now();
+  const t = { oursSeal: 0, oursOpen: 0, rawSeal: 0, rawOpen: 0 };
+  const before = { ...t };
+  let oursBytes = 0;
+  let rawBytes = 0;
+  const ours = () => {
+    let t0 = performance.now();
     for (let i = 0; i < BATCH; i++) w.seal(23, data);
     const chunks = w.take();
-    sealMs += performance.now() - t;
+    t.oursSeal += performance.now() - t0;
     const recs = [];
     for (let i = 0; i < chunks.length; i += 4) recs.push(chunks.slice(i, i + 4));
     const wire = pack(recs);
-    t = performance.now();
+    t0 = performance.now();
     for (const c of wire) {
       r.push(c);
-      for (let rec = r.next(); rec; rec = r.next()) bytes += rec.payload.length;
+      for (let rec = r.next(); rec; rec = r.next()) oursBytes += rec.payload.length;
     }
-    openMs += performance.now() - t;
+    t.oursOpen += performance.now() - t0;
+  };
+  const raw = (base) => {
+    let t0 = performance.now();
+    const recs = rawSealBatch(base);
+    t.rawSeal += performance.now() - t0;
+    const wire = pack(recs);
+    t0 = performance.now();
+    rawBytes += rawOpenBatch(wire, base);
+    t.rawOpen += performance.now() - t0;
+  };
+  for (let base = 0, k = 0; base < N; base += BATCH, k++) {
+    Object.assign(before, t);
+    if (k % 2) {
+      ours();
+      raw(base);
+    } else {
+      raw(base);
+      ours();
+    }
+    // Per-batch ratios (raw time / our time = our speed relative to raw): robust to load drift.
+    batchRatios.seal.push((t.rawSeal - before.rawSeal) / (t.oursSeal - before.oursSeal));
+    batchRatios.open.push((t.rawOpen - before.rawOpen) / (t.oursOpen - before.oursOpen));
   }
-  if (bytes !== N * REC) throw new Error(`ours lost bytes: ${bytes}`);
-  return { sealMs, openMs };
+  if (oursBytes !== N * REC || rawBytes !== N * REC) throw new Error(`lost bytes: ours ${oursBytes}, raw ${rawBytes}`);
+  return t;
 }
 
 // Same bytes on the wire as raw node:crypto (checked once).
@@ -121,23 +131,16 @@ function runOurs() {
 }
 
 const res = { rawSeal: [], rawOpen: [], oursSeal: [], oursOpen: [] };
-for (let r = 0; r < REPEAT + 1; r++) {
-  // Alternate the order so neither side always runs on a warmer heap.
-  let a, b;
-  if (r % 2) {
-    a = runOurs();
-    b = runRaw();
-  } else {
-    b = runRaw();
-    a = runOurs();
-  }
-  if (r === 0) continue; // warm-up
-  res.oursSeal.push(mbps(a.sealMs));
-  res.oursOpen.push(mbps(a.openMs));
-  res.rawSeal.push(mbps(b.sealMs));
-  res.rawOpen.push(mbps(b.openMs));
+for (let i = 0; i < REPEAT + 1; i++) {
+  const t = run();
+  if (i === 0) continue; // warm-up
+  for (const k of Object.keys(res)) res[k].push(mbps(t[k]));
 }
-const row = (name, ours, raw) => console.log(`${name.padEnd(6)} ours ${median(ours).toFixed(0).padStart(6)} MB/s   raw node:crypto ${median(raw).toFixed(0).padStart(6)} MB/s   ratio ${(median(ours) / median(raw)).toFixed(3)}`);
+const row = (name, ours, raw, ratios) =>
+  console.log(
+    `${name.padEnd(6)} ours ${median(ours).toFixed(0).padStart(6)} MB/s   raw node:crypto ${median(raw).toFixed(0).padStart(6)} MB/s   ` +
+      `ratio of medians ${(median(ours) / median(raw)).toFixed(3)}   median per-batch ratio ${median(ratios).toFixed(3)}`,
+  );
 console.log(`${ALG}, ${MIB} MiB in ${REC}-byte records, median of ${REPEAT} (node ${process.version})`);
-row('seal', res.oursSeal, res.rawSeal);
-row('open', res.oursOpen, res.rawOpen);
+row('seal', res.oursSeal, res.rawSeal, batchRatios.seal.slice(N / BATCH));
+row('open', res.oursOpen, res.rawOpen, batchRatios.open.slice(N / BATCH));
