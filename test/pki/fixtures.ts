@@ -75,6 +75,30 @@ keyUsage = critical,digitalSignature
 extendedKeyUsage = serverAuth
 subjectAltName = DNS:localhost
 1.2.3.4.5.6.7 = critical,ASN1:UTF8String:unknown
+[ nc_ext ]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+nameConstraints = critical,permitted;DNS:.example.com,permitted;IP:127.0.0.0/255.0.0.0,excluded;DNS:bad.example.com
+[ ncgood_ext ]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:www.example.com,IP:127.0.0.1
+[ ncbad_ext ]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:www.example.com,DNS:www.evil.org
+[ ncexcl_ext ]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:bad.example.com
+[ ncip_ext ]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:ip.example.com,IP:10.0.0.1
 [ selfsigned_ext ]
 basicConstraints = CA:FALSE
 keyUsage = critical,digitalSignature,keyEncipherment
@@ -165,6 +189,29 @@ export function buildPki(): Pki {
   key('weak', 'rsa1024');
   csr('weak', '/CN=weak');
   sign('weak', 'int', 'leaf_ext', ok);
+  // Name constraints.
+  key('ncca', 'ec');
+  csr('ncca', '/CN=constrained CA');
+  sign('ncca', 'root', 'nc_ext', ok);
+  for (const [n, ext, cn] of [['ncgood', 'ncgood_ext', 'www.example.com'], ['ncbad', 'ncbad_ext', 'www.example.com'], ['ncexcl', 'ncexcl_ext', 'bad.example.com'], ['ncip', 'ncip_ext', 'ip.example.com']] as const) {
+    key(n, 'ec');
+    csr(n, `/CN=${cn}`);
+    sign(n, 'ncca', ext, ok);
+  }
+  // SHA-1 signed intermediate.
+  key('sha1int', 'ec');
+  csr('sha1int', '/CN=sha1 intermediate');
+  sign('sha1int', 'root', 'int_ext', [...ok, '-md', 'sha1']);
+  key('undersha1', 'ec');
+  csr('undersha1', '/CN=undersha1');
+  sign('undersha1', 'sha1int', 'leaf_ext', ok);
+  // RSASSA-PSS signed intermediate (salt = digest length, the RFC 8446 parameter set).
+  key('pssint', 'ec');
+  csr('pssint', '/CN=pss intermediate');
+  sign('pssint', 'root', 'int_ext', [...ok, '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:digest']);
+  key('underpss', 'ec');
+  csr('underpss', '/CN=underpss');
+  sign('underpss', 'pssint', 'leaf_ext', ok);
   // Revoked leaf + the intermediate's CRL.
   key('revoked', 'ec');
   csr('revoked', '/CN=revoked');
@@ -202,9 +249,13 @@ export function buildPki(): Pki {
 const OPENSSL_CODE_BY_NUMBER: Record<number, string> = {
   2: 'UNABLE_TO_GET_ISSUER_CERT',
   3: 'UNABLE_TO_GET_CRL',
+  6: 'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
   7: 'CERT_SIGNATURE_FAILURE',
+  8: 'CRL_SIGNATURE_FAILURE',
   9: 'CERT_NOT_YET_VALID',
   10: 'CERT_HAS_EXPIRED',
+  11: 'CRL_NOT_YET_VALID',
+  12: 'CRL_HAS_EXPIRED',
   18: 'DEPTH_ZERO_SELF_SIGNED_CERT',
   19: 'SELF_SIGNED_CERT_IN_CHAIN',
   20: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
@@ -219,6 +270,8 @@ const OPENSSL_CODE_BY_NUMBER: Record<number, string> = {
   28: 'CERT_REJECTED',
   32: 'KEYUSAGE_NO_CERTSIGN',
   34: 'UNHANDLED_CRITICAL_EXTENSION',
+  35: 'KEYUSAGE_NO_CRL_SIGN',
+  36: 'UNHANDLED_CRITICAL_CRL_EXTENSION',
   37: 'INVALID_NON_CA',
   47: 'PERMITTED_VIOLATION',
   48: 'EXCLUDED_VIOLATION',
