@@ -172,3 +172,17 @@ describe('module constants', () => {
     assert.ok(Array.isArray(tlsDefault.rootCertificates) && tlsDefault.rootCertificates.length > 100);
   });
 });
+
+describe('createSecureContext: encrypted keys', () => {
+  it('decrypts a key with passphrase (top-level or per key) and fails clearly on a wrong one', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { key, cert } = localhostCert();
+    const encrypted = execFileSync('openssl', ['pkcs8', '-topk8', '-v2', 'aes-256-cbc', '-passout', 'pass:secret'], { input: key });
+    assert.equal(createSecureContext({ key: encrypted, cert, passphrase: 'secret' }).certificates.length, 1);
+    assert.equal(createSecureContext({ key: [{ pem: encrypted, passphrase: 'secret' }], cert }).certificates.length, 1);
+    assert.throws(
+      () => createSecureContext({ key: encrypted, cert, passphrase: 'wrong' }),
+      (e: Error & { code?: string }) => typeof e.code === 'string' && e.code.length > 0,
+    );
+  });
+});

@@ -239,3 +239,51 @@ describe('the reference document’s echo server and client (PEM key/cert/ca var
     }
   });
 });
+
+describe('server and connect options', () => {
+  it('setSecureContext() swaps the certificate for new connections', async () => {
+    const first = localhostCert();
+    const second = selfSigned('localhost', 'DNS:localhost,IP:127.0.0.1', 'P-384');
+    const server = tls.createServer(first, (s) => s.end());
+    const port = await listen(server);
+    const fingerprint = async () => {
+      const c = tls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: [first.cert, second.cert] });
+      await once(c, 'secureConnect');
+      const fp = (c.getPeerCertificate() as { fingerprint256: string }).fingerprint256;
+      c.destroy();
+      return fp;
+    };
+    const before = await fingerprint();
+    server.setSecureContext(second);
+    const after = await fingerprint();
+    assert.notEqual(before, after);
+    server.close();
+  });
+
+  it('connect({ path }) runs TLS over a Unix socket', async () => {
+    const { key, cert } = localhostCert();
+    const path = `/tmp/ts-tls-${process.pid}-${Date.now()}.sock`;
+    const server = tls.createServer({ key, cert }, (s) => s.end('over unix'));
+    server.listen(path);
+    await once(server, 'listening');
+    const c = tls.connect({ path, servername: 'localhost', ca: cert });
+    const chunks: Buffer[] = [];
+    c.on('data', (d: Buffer) => chunks.push(d));
+    await once(c, 'end');
+    assert.equal(Buffer.concat(chunks).toString(), 'over unix');
+    server.close();
+  });
+
+  it('the timeout option emits "timeout" on an idle connection', async () => {
+    const { key, cert } = localhostCert();
+    const server = tls.createServer({ key, cert });
+    const port = await listen(server);
+    const c = tls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: cert, timeout: 100 });
+    await once(c, 'secureConnect');
+    const t0 = Date.now();
+    await once(c, 'timeout', 2000);
+    assert.ok(Date.now() - t0 >= 50);
+    c.destroy();
+    server.close();
+  });
+});
