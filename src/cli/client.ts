@@ -8,6 +8,7 @@ import { appendFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { type Command, CliError, EXIT_FAILURE, EXIT_OK, flag, list, oneOf, str, UsageError, type Io, type ParsedArgs } from './command.js';
 import { readText, resolveSecret } from './io.js';
+import { pfxKeyAndCert } from './pkcs12.js';
 import { alpnList, formatSession, PROTOCOL_VERSIONS, sessionInfo, tlsModule, type TlsSocketLike } from './tls-api.js';
 
 export const DEFAULT_TLS_PORT = 443;
@@ -36,11 +37,13 @@ export const clientCommand: Command = {
     ca: { type: 'string', arg: 'FILE', help: 'trust these CA certificates (PEM) instead of the built-in roots' },
     cert: { type: 'string', arg: 'FILE', help: 'client certificate chain (PEM)' },
     key: { type: 'string', arg: 'FILE', help: 'client private key (PEM)' },
-    passphrase: { type: 'string', arg: 'SECRET', help: 'passphrase of --key (pass:, env:, file:)' },
+    pfx: { type: 'string', arg: 'FILE', help: 'client key and certificate as PKCS#12, instead of --cert/--key' },
+    passphrase: { type: 'string', arg: 'SECRET', help: 'passphrase of --key or --pfx (pass:, env:, file:)' },
     alpn: { type: 'string', multiple: true, arg: 'LIST', help: 'ALPN protocols to offer, e.g. h2,http/1.1' },
     'min-version': { type: 'string', arg: 'VER', help: 'TLSv1.2 or TLSv1.3' },
     'max-version': { type: 'string', arg: 'VER', help: 'TLSv1.2 or TLSv1.3' },
     ciphers: { type: 'string', arg: 'STRING', help: 'OpenSSL cipher string (see ts-tls ciphers)' },
+    groups: { type: 'string', arg: 'LIST', help: 'key-exchange groups to offer, e.g. P-384:X25519 (ecdhCurve)' },
     keylog: { type: 'string', arg: 'FILE', help: 'append NSS key log lines (for Wireshark)' },
     quiet: { type: 'boolean', short: 'q', help: 'do not print the handshake' },
     json: { type: 'boolean', help: 'print the handshake as one JSON line on stderr' },
@@ -67,17 +70,22 @@ Examples:
     const certPath = str(args, 'cert');
     const keyPath = str(args, 'key');
     if (!!certPath !== !!keyPath) throw new UsageError('--cert and --key go together');
+    const pfxPath = str(args, 'pfx');
+    if (pfxPath && certPath) throw new UsageError('give --pfx or --cert/--key, not both');
     if (certPath && keyPath) {
       options.cert = readText(certPath, 'certificate');
       options.key = readText(keyPath, 'key');
       const pass = resolveSecret(str(args, 'passphrase'));
       if (pass !== undefined) options.passphrase = pass;
+    } else if (pfxPath) {
+      Object.assign(options, pfxKeyAndCert(pfxPath, resolveSecret(str(args, 'passphrase'))));
     }
     const alpn = alpnList(list(args, 'alpn'));
     if (alpn.length) options.ALPNProtocols = alpn;
     if (str(args, 'min-version')) options.minVersion = oneOf(args, 'min-version', PROTOCOL_VERSIONS, 'TLSv1.2');
     if (str(args, 'max-version')) options.maxVersion = oneOf(args, 'max-version', PROTOCOL_VERSIONS, 'TLSv1.3');
     if (str(args, 'ciphers')) options.ciphers = str(args, 'ciphers');
+    if (str(args, 'groups')) options.ecdhCurve = str(args, 'groups');
     const keylog = str(args, 'keylog');
     const quiet = flag(args, 'quiet');
 

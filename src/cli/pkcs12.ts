@@ -12,6 +12,16 @@ import { buildPfx, DEFAULT_ITERATIONS, parsePfx } from '../pki/pkcs12.js';
 import { decodePem, encodePem } from '../pki/pem.js';
 import { nodePkcs12Crypto } from '../crypto/node/pkcs12-crypto.js';
 
+/**
+ * Key and chain PEM from a PKCS#12 file, for the server/client `--pfx` option: decoded here with the
+ * library's reader, so it works whatever the adapter's `pfx` option supports.
+ */
+export function pfxKeyAndCert(path: string, passphrase: string | undefined): { key: string; cert: string } {
+  const c = withCode(`cannot read ${path}`, () => parsePfx(new Uint8Array(readInput(path, 'PKCS#12 file')), passphrase, nodePkcs12Crypto));
+  if (!c.cert) throw new CliError(`${path} holds no certificate for its key`);
+  return { key: encodePem('PRIVATE KEY', c.key), cert: [c.cert, ...c.ca].map((d) => encodePem('CERTIFICATE', d)).join('') };
+}
+
 function certificatesIn(path: string): Uint8Array[] {
   const blocks = decodePem(readText(path, 'certificate file')).filter((b) => b.label === 'CERTIFICATE');
   if (blocks.length === 0) throw new CliError(`${path} holds no PEM certificate`);

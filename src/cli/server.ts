@@ -5,8 +5,9 @@
  * self-signed certificate in memory and prints its fingerprint. This is what `npm start` runs.
  */
 import { appendFileSync } from 'node:fs';
-import { type Command, CliError, EXIT_OK, flag, int, list, oneOf, str, type Io, type ParsedArgs } from './command.js';
+import { type Command, CliError, EXIT_OK, flag, int, list, oneOf, str, UsageError, type Io, type ParsedArgs } from './command.js';
 import { provider, readText, resolveSecret, sha256Fingerprint } from './io.js';
+import { pfxKeyAndCert } from './pkcs12.js';
 import { alpnList, formatSession, PROTOCOL_VERSIONS, sessionInfo, tlsModule, type SessionInfo, type TlsSocketLike } from './tls-api.js';
 import { createDevCertificate } from '../pki/build/index.js';
 
@@ -58,7 +59,8 @@ export const serverCommand: Command = {
     host: { type: 'string', short: 'H', arg: 'ADDR', help: `address to listen on (default ${DEFAULT_HOST})` },
     key: { type: 'string', short: 'k', arg: 'FILE', help: 'private key PEM (default: a fresh in-memory self-signed certificate)' },
     cert: { type: 'string', short: 'c', arg: 'FILE', help: 'certificate chain PEM (leaf first)' },
-    passphrase: { type: 'string', arg: 'SECRET', help: 'passphrase of --key (pass:, env:, file:)' },
+    pfx: { type: 'string', arg: 'FILE', help: 'PKCS#12 file with key and chain, instead of --key/--cert' },
+    passphrase: { type: 'string', arg: 'SECRET', help: 'passphrase of --key or --pfx (pass:, env:, file:)' },
     ca: { type: 'string', arg: 'FILE', help: 'CA certificates (PEM) for client certificates' },
     'request-cert': { type: 'boolean', help: 'ask for a client certificate, accept the connection without one' },
     verify: { type: 'boolean', help: 'require a valid client certificate (requestCert + rejectUnauthorized)' },
@@ -66,6 +68,7 @@ export const serverCommand: Command = {
     'min-version': { type: 'string', arg: 'VER', help: 'TLSv1.2 or TLSv1.3' },
     'max-version': { type: 'string', arg: 'VER', help: 'TLSv1.2 or TLSv1.3' },
     ciphers: { type: 'string', arg: 'STRING', help: 'OpenSSL cipher string (see ts-tls ciphers)' },
+    groups: { type: 'string', arg: 'LIST', help: 'key-exchange groups in preference order, e.g. X25519:P-256 (ecdhCurve)' },
     www: { type: 'boolean', help: 'answer HTTP requests with a page describing the connection' },
     keylog: { type: 'string', arg: 'FILE', help: 'append NSS key log lines (for Wireshark)' },
     json: { type: 'boolean', help: 'print events as JSON lines' },
@@ -89,9 +92,14 @@ Stop with Ctrl-C.`,
     const options: Record<string, unknown> = {};
     const keyPath = str(args, 'key');
     const certPath = str(args, 'cert');
-    if (!!keyPath !== !!certPath) throw new CliError('--key and --cert go together');
+    const pfxPath = str(args, 'pfx');
+    if (!!keyPath !== !!certPath) throw new UsageError('--key and --cert go together');
+    if (pfxPath && keyPath) throw new UsageError('give --pfx or --key/--cert, not both');
     let certNote: string;
-    if (keyPath && certPath) {
+    if (pfxPath) {
+      Object.assign(options, pfxKeyAndCert(pfxPath, resolveSecret(str(args, 'passphrase'))));
+      certNote = `key and certificate from ${pfxPath}`;
+    } else if (keyPath && certPath) {
       options.key = readText(keyPath, 'key');
       options.cert = readText(certPath, 'certificate');
       const pass = resolveSecret(str(args, 'passphrase'));
@@ -114,6 +122,7 @@ Stop with Ctrl-C.`,
     if (str(args, 'min-version')) options.minVersion = oneOf(args, 'min-version', PROTOCOL_VERSIONS, 'TLSv1.2');
     if (str(args, 'max-version')) options.maxVersion = oneOf(args, 'max-version', PROTOCOL_VERSIONS, 'TLSv1.3');
     if (str(args, 'ciphers')) options.ciphers = str(args, 'ciphers');
+    if (str(args, 'groups')) options.ecdhCurve = str(args, 'groups');
     const www = flag(args, 'www');
     if (www && alpn.some((a) => a !== 'http/1.1' && a !== 'http/1.0')) {
       io.err(`warning: --www speaks HTTP/1.1 only; a client that picks ${alpn.filter((a) => !a.startsWith('http/1')).join(', ')} will not understand the answer\n`);

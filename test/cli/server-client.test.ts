@@ -208,3 +208,26 @@ test('ts-tls server --json and ts-tls client --json print machine-readable hands
   client.proc.stdin!.end();
   assert.equal(await client.exited(5000), 0);
 });
+
+test('--pfx on both sides (made by ts-tls pkcs12) and --groups: s_client verifies, the client certificate is accepted', async (t) => {
+  if (!requirePeer(t, 'openssl')) return;
+  const mk = (args: string[]) => {
+    const r = spawnSync(process.execPath, [BIN, 'pkcs12', ...args], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+  };
+  mk(['--key', files.leafKey, '--cert', files.leafChain, '--out', join(dir, 'server.p12'), '--passphrase', 'pass:p12-server']);
+  mk(['--key', files.clientKey, '--cert', files.clientCert, '--out', join(dir, 'client.p12'), '--passphrase', 'pass:p12-client']);
+  const { server, port } = await ourServer('--pfx', join(dir, 'server.p12'), '--passphrase', 'pass:p12-server', '--groups', 'P-384', '--verify', '--ca', files.ca);
+  const s = peer('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-CAfile', files.ca, '-cert', files.clientCert, '-key', files.clientKey, '-ign_eof']);
+  await s.waitFor(/welcome!\n/);
+  assert.match(s.output(), /Server Temp Key: ECDH, secp384r1, 384 bits/);
+  assert.match(s.output(), /Verify return code: 0 \(ok\)/);
+  s.kill();
+  const c = peer(process.execPath, [BIN, 'client', `localhost:${port}`, '--ca', files.ca, '--pfx', join(dir, 'client.p12'), '--passphrase', 'pass:p12-client', '--groups', 'X25519:P-384']);
+  await c.waitFor(/welcome!\n/);
+  assert.match(c.output(), /key exchange: secp384r1/);
+  assert.match(c.output(), /verification: OK/);
+  await server.waitFor(/client-cert=O=ts-tls tests, CN=ts-tls test client \(verified\)[\s\S]*client-cert=O=ts-tls tests, CN=ts-tls test client \(verified\)/);
+  c.proc.stdin!.end();
+  assert.equal(await c.exited(5000), 0);
+});
