@@ -215,3 +215,36 @@ test('mutated chains always get a verdict with an alert, never an exception', ()
     assert.equal(r.alert, AlertDescription.bad_certificate);
   }
 });
+
+// A node:tls server checking client certificates reports the same verdict as our 'client' purpose.
+async function nodeClientVerdict(leaf: string, untrusted: string[]): Promise<string> {
+  const tls = await import('node:tls');
+  const server = tls.createServer({ key: pki.pem('leaf.key'), cert: pki.pem('leaf.pem') + pki.pem('int.pem'), ca: pki.pem('root.pem'), requestCert: true, rejectUnauthorized: false });
+  const verdict = new Promise<string>((resolve) => {
+    server.on('secureConnection', (s) => {
+      const e = s.authorizationError as unknown as { code?: string } | string | null;
+      resolve(e ? (typeof e === 'string' ? e : e.code ?? String(e)) : 'OK');
+      s.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  const sock = tls.connect({ port, host: '127.0.0.1', key: pki.pem(leaf.replace('.pem', '.key')), cert: [leaf, ...untrusted].map((n) => pki.pem(n)).join(''), rejectUnauthorized: false });
+  sock.on('error', () => {});
+  const timer = setTimeout(() => server.close(), 5000);
+  try {
+    return await verdict;
+  } finally {
+    clearTimeout(timer);
+    sock.destroy();
+    server.close();
+  }
+}
+
+test('client certificates: node:tls server verdicts equal ours for the client purpose', async () => {
+  for (const [leaf, untrusted] of [['clientonly.pem', ['int.pem']], ['leafec.pem', ['int.pem']], ['ncgood.pem', ['ncca.pem']], ['expired.pem', ['int.pem']]] as const) {
+    const theirVerdict = await nodeClientVerdict(leaf, [...untrusted]);
+    const r = ours({ name: leaf, leaf, untrusted: [...untrusted], ca: ['root.pem'], purpose: 'client', expect: '' });
+    assert.equal(r.code, theirVerdict, leaf);
+  }
+});
