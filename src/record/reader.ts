@@ -40,6 +40,8 @@ export class RecordReader {
   private seq = 0;
   private emptyInARow = 0;
   private maxInnerPlaintext = MAX_INNER_PLAINTEXT_LENGTH;
+  /** Bytes of undecryptable (rejected 0-RTT) records still allowed to be dropped. */
+  private earlyDataSkipBudget = 0;
   private failure: TlsError | null = null;
 
   /** Queues received bytes (kept by reference). */
@@ -79,6 +81,17 @@ export class RecordReader {
   }
 
   /**
+   * RFC 8446 §4.2.10: a server that rejects 0-RTT skips the client's early data "by attempting to
+   * deprotect received records using the handshake traffic key, and discarding records which fail
+   * deprotection (up to the configured max_early_data_size)". Call right after installing the
+   * client handshake read key; the first record that decrypts ends the skipping, and more than
+   * `maxBytes` of undecryptable records is bad_record_mac.
+   */
+  skipUndecryptableEarlyData(maxBytes: number): void {
+    this.earlyDataSkipBudget = maxBytes;
+  }
+
+  /**
    * The record_size_limit we advertised (RFC 8449 §4), which in TLS 1.3 counts the content type
    * and padding. Applies to protection installed after this call.
    */
@@ -102,33 +115,46 @@ export class RecordReader {
   }
 
   private nextRecord(): InboundRecord | undefined {
-    if (this.buffered < RECORD_HEADER_LENGTH) return undefined;
-    const type = this.peek(0);
-    const length = (this.peek(3) << 8) | this.peek(4);
-    // Checked before the body arrives, so garbage fails at once instead of waiting for 64 KiB.
-    this.checkHeader(type, this.peek(1), length);
-    if (this.buffered < RECORD_HEADER_LENGTH + length) return undefined;
+    // A loop, not recursion: skipped early-data records may be many.
+    for (;;) {
+      if (this.buffered < RECORD_HEADER_LENGTH) return undefined;
+      const type = this.peek(0);
+      const length = (this.peek(3) << 8) | this.peek(4);
+      // Checked before the body arrives, so garbage fails at once instead of waiting for 64 KiB.
+      this.checkHeader(type, this.peek(1), length);
+      if (this.buffered < RECORD_HEADER_LENGTH + length) return undefined;
 
-    const record = this.take(RECORD_HEADER_LENGTH + length);
-    const header = record.subarray(0, RECORD_HEADER_LENGTH);
-    const body = record.subarray(RECORD_HEADER_LENGTH);
+      const record = this.take(RECORD_HEADER_LENGTH + length);
+      const header = record.subarray(0, RECORD_HEADER_LENGTH);
+      const body = record.subarray(RECORD_HEADER_LENGTH);
 
-    // change_cipher_spec is never protected; the handshake decides whether one is allowed now.
-    if (type === ContentType.change_cipher_spec) {
-      // RFC 8446 §5: "An implementation which receives any other change_cipher_spec value ...
-      // MUST abort the handshake with an 'unexpected_message' alert." (RFC 5246 §7.1: one byte, 1.)
-      if (body.length !== 1 || body[0] !== 1) throw fail(AlertDescription.unexpected_message, 'MalformedChangeCipherSpec', `change_cipher_spec record of ${body.length} bytes`);
-      return { type, payload: body };
+      // change_cipher_spec is never protected; the handshake decides whether one is allowed now.
+      if (type === ContentType.change_cipher_spec) {
+        // RFC 8446 §5: "An implementation which receives any other change_cipher_spec value ...
+        // MUST abort the handshake with an 'unexpected_message' alert." (RFC 5246 §7.1: one byte, 1.)
+        if (body.length !== 1 || body[0] !== 1) throw fail(AlertDescription.unexpected_message, 'MalformedChangeCipherSpec', `change_cipher_spec record of ${body.length} bytes`);
+        return { type, payload: body };
+      }
+      if (this.protection === null) return this.deliver(type, body);
+
+      if (this.seq >= SEQUENCE_LIMIT) throw fail(AlertDescription.internal_error, 'ReadSequenceExhausted', 'read sequence number exhausted');
+      let inner: InboundRecord;
+      try {
+        inner = this.protection.open(header, body, this.seq);
+      } catch (e) {
+        if (this.earlyDataSkipBudget > 0 && e instanceof TlsError && e.alert === AlertDescription.bad_record_mac && body.length <= this.earlyDataSkipBudget) {
+          this.earlyDataSkipBudget -= body.length; // rejected 0-RTT: drop it; the sequence number stays
+          continue;
+        }
+        throw e;
+      }
+      this.earlyDataSkipBudget = 0;
+      this.seq++;
+      if (!KNOWN_TYPES.has(inner.type) || inner.type === ContentType.change_cipher_spec) {
+        throw fail(AlertDescription.unexpected_message, 'UnexpectedInnerContentType', `protected record of content type ${nameOf(ContentType, inner.type)}`);
+      }
+      return this.deliver(inner.type, inner.payload);
     }
-    if (this.protection === null) return this.deliver(type, body);
-
-    if (this.seq >= SEQUENCE_LIMIT) throw fail(AlertDescription.internal_error, 'ReadSequenceExhausted', 'read sequence number exhausted');
-    const inner = this.protection.open(header, body, this.seq);
-    this.seq++;
-    if (!KNOWN_TYPES.has(inner.type) || inner.type === ContentType.change_cipher_spec) {
-      throw fail(AlertDescription.unexpected_message, 'UnexpectedInnerContentType', `protected record of content type ${nameOf(ContentType, inner.type)}`);
-    }
-    return this.deliver(inner.type, inner.payload);
   }
 
   private checkHeader(type: number, versionMajor: number, length: number): void {

@@ -299,3 +299,37 @@ test('framing: four 16 KiB records in 1-byte chunks are read in linear time', ()
   // With Array.shift per chunk this took seconds (65k chunks, quadratic moves).
   assert.ok(performance.now() - t0 < 1500, `took ${performance.now() - t0} ms`);
 });
+
+test('rejected 0-RTT: undecryptable records are skipped within the budget, then normal reading resumes', () => {
+  const early = new RecordWriter();
+  early.setWriteKey13(p.aead('aes-128-gcm', new Uint8Array(16).fill(0xee)), iv);
+  early.seal(T.application_data, bytes(1000));
+  early.seal(T.application_data, bytes(1000));
+  const hs = new RecordWriter();
+  hs.setWriteKey13(aes(), iv);
+  hs.seal(T.handshake, bytes(40));
+  hs.seal(T.handshake, bytes(41));
+  const earlyWire = concatBytes(...early.take());
+  const hsWire = concatBytes(...hs.take());
+
+  const r = new RecordReader();
+  r.setReadKey13(aes(), iv);
+  r.skipUndecryptableEarlyData(2 * 1017);
+  r.push(concatBytes(earlyWire, hsWire));
+  assert.equal(r.next()!.payload.length, 40);
+  assert.equal(r.next()!.payload.length, 41, 'sequence numbers were not consumed by skipped records');
+
+  const over = new RecordReader();
+  over.setReadKey13(aes(), iv);
+  over.skipUndecryptableEarlyData(1500);
+  over.push(concatBytes(earlyWire, hsWire));
+  assert.throws(() => over.next(), isAlert(A.bad_record_mac), 'budget exceeded');
+
+  const after = new RecordReader();
+  after.setReadKey13(aes(), iv);
+  after.skipUndecryptableEarlyData(100_000);
+  after.push(concatBytes(hsWire.subarray(0, 5 + 57)));
+  assert.equal(after.next()!.payload.length, 40);
+  after.push(earlyWire.subarray(0, 5 + 1017));
+  assert.throws(() => after.next(), isAlert(A.bad_record_mac), 'skipping ends at the first good record');
+});
