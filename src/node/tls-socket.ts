@@ -16,7 +16,7 @@ import type { Duplex } from 'node:stream';
 import { createClientConnection, createServerConnection } from '../connection/index.js';
 import type { ConnectionEvent, ServerHelloDecision, TlsConnection } from '../connection/types.js';
 import { AlertDescription } from '../wire/registry.js';
-import { checkServerIdentity as defaultCheckServerIdentity, toPeerCertificate, type PeerCertificateObject } from './deps.js';
+import { checkServerIdentity as defaultCheckServerIdentity } from './deps.js';
 import {
   DISCONNECTED_BEFORE_SECURE,
   codedError,
@@ -26,59 +26,25 @@ import {
   toNodeError,
   verifyError,
 } from './errors.js';
-import { defaultServername, parseAlpnProtocols, validateString, versionName } from './options.js';
-import { SecureContext, createSecureContext, isSecureContext, type SecureContextOptions } from './secure-context.js';
-import { groupName, sigalgName, suiteById } from './tables.js';
+import { defaultServername, parseAlpnProtocols } from './options.js';
+import { SecureContext, createSecureContext, isSecureContext } from './secure-context.js';
+import { TLSSocketInfo, u8ToBuffer, type TLSSocketOptions } from './tls-socket-info.js';
 
-/** setMaxSendFragment bounds (RFC 6066 §4 allows 2^9..2^14; OpenSSL's accepted range). */
-export const MIN_SEND_FRAGMENT = 512;
-export const MAX_SEND_FRAGMENT = 16384;
-
-export type SNICallback = (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) => void;
-export type ALPNCallback = (info: { servername: string | undefined; protocols: string[] }) => string | undefined;
-
-export interface TLSSocketOptions extends SecureContextOptions {
-  isServer?: boolean;
-  server?: net.Server;
-  secureContext?: SecureContext;
-  requestCert?: boolean;
-  rejectUnauthorized?: boolean;
-  ALPNProtocols?: unknown;
-  ALPNCallback?: ALPNCallback;
-  SNICallback?: SNICallback;
-  servername?: string;
-  host?: string;
-  checkServerIdentity?: (hostname: string, cert: PeerCertificateObject) => Error | undefined;
-  handshakeTimeout?: number;
-  allowHalfOpen?: boolean;
-  highWaterMark?: number;
-  enableTrace?: boolean;
-}
+export { MAX_SEND_FRAGMENT, MIN_SEND_FRAGMENT } from './tls-socket-info.js';
+export type { ALPNCallback, SNICallback, TLSSocketOptions } from './tls-socket-info.js';
 
 interface PendingWrite {
   chunks: Buffer[];
   cb: (err?: Error | null) => void;
 }
 
-const u8ToBuffer = (u8: Uint8Array): Buffer => Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
 
-export class TLSSocket extends net.Socket {
-  readonly encrypted = true;
-  authorized = false;
-  authorizationError: string | null = null;
-  alpnProtocol: string | false | null = null;
-  /** io.js NPN: never negotiated (TLS 1.3 has no NPN); false like a socket without it. */
-  npnProtocol: string | false | null = null;
-  servername: string | false | null = null;
-  secureConnecting = true;
-  server: net.Server | undefined;
+export class TLSSocket extends TLSSocketInfo {
   readonly _tlsOptions: TLSSocketOptions;
   readonly secureContext: SecureContext;
 
   /** The transport under us (null before connect() on a bare TLSSocket, and after destroy). */
   private raw: Duplex | null = null;
-  private conn: TlsConnection | null = null;
-  private started = false;
   private secureEstablished = false;
   private verified = false;
   private controlReleased: boolean;
@@ -89,10 +55,8 @@ export class TLSSocket extends net.Socket {
   private pendingFinal: ((err?: Error | null) => void) | null = null;
   private drainWaiters: ((err?: Error | null) => void)[] = [];
   private handshakeTimer: NodeJS.Timeout | undefined;
-  private maxSendFragment: number | undefined;
   private alertQueued = false;
   private closingSent = false;
-  private traceEnabled: boolean;
 
   constructor(socket?: Duplex | null, options: TLSSocketOptions = {}) {
     super({ allowHalfOpen: options.allowHalfOpen ?? (socket as net.Socket | undefined)?.allowHalfOpen ?? false });
@@ -247,7 +211,7 @@ export class TLSSocket extends net.Socket {
   }
 
   /** Hands the engine's queued records to the transport, corked into one write where possible. */
-  private flush(): boolean {
+  protected flush(): boolean {
     const conn = this.conn;
     const raw = this.raw;
     if (!conn || !raw) return true;
@@ -604,130 +568,5 @@ export class TLSSocket extends net.Socket {
   override unref(): this {
     (this.raw as net.Socket | null)?.unref?.();
     return this;
-  }
-
-  // ---- TLS information ------------------------------------------------------------------------
-
-  getCipher(): { name: string; standardName: string; version: string } | null {
-    const neg = this.conn?.negotiated;
-    const row = neg ? suiteById(neg.cipherSuite) : undefined;
-    if (!neg || !row) return null;
-    return { name: row.opensslName, standardName: row.ianaName, version: versionName(neg.version) ?? 'unknown' };
-  }
-
-  getProtocol(): string | null {
-    const neg = this.conn?.negotiated;
-    return neg ? versionName(neg.version) : null;
-  }
-
-  getPeerCertificate(detailed = false): PeerCertificateObject | null {
-    if (!this.conn) return null;
-    const chain = this.conn.negotiated?.peerCertificates ?? [];
-    return chain.length ? toPeerCertificate(chain, !!detailed, this.secureContext.ca) : {};
-  }
-
-  getCertificate(): PeerCertificateObject | null {
-    if (!this.conn) return null;
-    const own = this.conn.negotiated?.ownCertificate;
-    return own ? toPeerCertificate([own], false) : {};
-  }
-
-  getFinished(): Buffer | undefined {
-    const f = this.conn?.negotiated?.ownFinished;
-    return f ? Buffer.from(f) : undefined;
-  }
-
-  getPeerFinished(): Buffer | undefined {
-    const f = this.conn?.negotiated?.peerFinished;
-    return f ? Buffer.from(f) : undefined;
-  }
-
-  isSessionReused(): boolean {
-    return !!this.conn?.negotiated?.resumed;
-  }
-
-  getSession(): Buffer | undefined {
-    return undefined; // resumption is a later issue
-  }
-
-  getTLSTicket(): Buffer | undefined {
-    return undefined;
-  }
-
-  getSharedSigalgs(): string[] {
-    const neg = this.conn?.negotiated;
-    if (!neg?.peerSignatureSchemes) return [];
-    const ours = this.secureContext.signatureSchemes;
-    return neg.peerSignatureSchemes.filter((s) => ours.includes(s)).map((s) => sigalgName(s) ?? `0x${s.toString(16)}`);
-  }
-
-  /** Client only, as in Node: the server side answers {}; before the handshake, null. */
-  getEphemeralKeyInfo(): { type?: string; name?: string; size?: number } | null {
-    const neg = this.conn?.negotiated;
-    if (!neg) return null;
-    if (this._tlsOptions.isServer || neg.group === undefined) return {};
-    const ECDH: Record<string, [string, number]> = {
-      X25519: ['X25519', 253],
-      X448: ['X448', 448],
-      'P-256': ['prime256v1', 256],
-      'P-384': ['secp384r1', 384],
-      'P-521': ['secp521r1', 521],
-    };
-    const name = groupName(neg.group) ?? '';
-    const ec = ECDH[name];
-    if (ec) return { type: 'ECDH', name: ec[0], size: ec[1] };
-    const dh = /^ffdhe(\d+)$/.exec(name);
-    return dh ? { type: 'DH', size: Number(dh[1]) } : {};
-  }
-
-  exportKeyingMaterial(length: number, label: string, context?: ArrayBufferView): Buffer {
-    if (typeof length !== 'number' || !Number.isInteger(length) || length <= 0) {
-      throw errInvalidArgType('length', 'of type number', length);
-    }
-    validateString(label, 'label');
-    if (context !== undefined && !ArrayBuffer.isView(context)) {
-      throw errInvalidArgType('context', 'an instance of Buffer, TypedArray, or DataView', context);
-    }
-    if (!this.conn?.handshakeComplete) {
-      throw codedError('ERR_TLS_INVALID_STATE', 'TLS socket connection must be securely established');
-    }
-    const ctx = context ? new Uint8Array(context.buffer, context.byteOffset, context.byteLength) : undefined;
-    return u8ToBuffer(this.conn.exportKeyingMaterial(label, ctx, length));
-  }
-
-  setMaxSendFragment(size: number): boolean {
-    if (typeof size !== 'number' || !Number.isInteger(size)) throw errInvalidArgType('size', 'of type number', size);
-    if (size < MIN_SEND_FRAGMENT || size > MAX_SEND_FRAGMENT) return false;
-    this.maxSendFragment = size;
-    this.conn?.setMaxFragmentLength(size);
-    return true;
-  }
-
-  setServername(name: string): void {
-    validateString(name, 'name');
-    if (this._tlsOptions.isServer) throw codedError('ERR_TLS_SNI_FROM_SERVER', 'Cannot issue SNI from a TLS server-side socket');
-    if (this.started) throw codedError('ERR_TLS_INVALID_STATE', 'setServername() must be called before the handshake starts');
-    this._tlsOptions.servername = name;
-  }
-
-  /** TLS 1.3 has no renegotiation (RFC 8446 §4.1.2 drops it); Node reports ERR_TLS_RENEGOTIATE. */
-  renegotiate(_options: unknown, callback?: (err: Error | null) => void): boolean {
-    if (callback) process.nextTick(callback, codedError('ERR_TLS_RENEGOTIATE', 'Attempt to renegotiate TLS session failed'));
-    return false;
-  }
-
-  disableRenegotiation(): void {
-    // Nothing to disable: renegotiation is never accepted.
-  }
-
-  enableTrace(): void {
-    this.traceEnabled = true;
-  }
-
-  /** TLS 1.3 KeyUpdate (RFC 8446 §4.6.3), asking the peer to update too when requestPeer. */
-  keyUpdate(requestPeer = false): void {
-    if (!this.conn?.handshakeComplete) throw codedError('ERR_TLS_INVALID_STATE', 'TLS socket connection must be securely established');
-    this.conn.keyUpdate(requestPeer);
-    this.flush();
   }
 }
