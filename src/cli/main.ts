@@ -69,10 +69,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     const sub = name === 'help' ? rest[0] : undefined;
-    if (sub && COMMANDS[sub]) {
-      io.out(helpText(await COMMANDS[sub].load()));
-      return EXIT_OK;
-    }
+    if (sub && COMMANDS[sub]) return main([sub, '--help'], io);
     (name === undefined ? io.err : io.out)(topHelp());
     return name === undefined ? EXIT_USAGE : EXIT_OK;
   }
@@ -85,7 +82,14 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     io.err(`ts-tls: unknown command "${name}"\n\n${topHelp()}`);
     return EXIT_USAGE;
   }
-  const cmd = await entry.load();
+  let cmd: Command;
+  try {
+    cmd = await entry.load();
+  } catch (err) {
+    // A module that fails to load is a broken installation, not a usage error.
+    io.err(`ts-tls ${name}: error: cannot load the command: ${(err as Error)?.message ?? String(err)}\n`);
+    return EXIT_FAILURE;
+  }
   try {
     const args = parseCommandLine(cmd, rest);
     if (args.values.help) {

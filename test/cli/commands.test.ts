@@ -221,6 +221,13 @@ test('ciphers: default order, OpenSSL-style expressions, columns, and no match =
   assert.ok(moved.every((l) => l.mac !== 'SHA1'));
   const firstAes256 = moved.findIndex((l) => /256/.test(l.enc) && !/CHACHA/.test(l.enc));
   assert.ok(moved.slice(firstAes256).every((l) => /256/.test(l.enc) && !/CHACHA/.test(l.enc)), 'AES-256 suites moved to the end');
+  const all = expandCipherString('ALL');
+  assert.equal(all.tls13Named, false, 'no TLS 1.3 name: Node limits the connection to TLS 1.2');
+  assert.ok(all.lines.every((l) => l.protocol === 'TLSv1.2') && all.lines.some((l) => l.kx === 'RSA'));
+  const fs = expandCipherString('ALL:!kRSA:!SHA1').lines;
+  assert.ok(fs.length > 0 && fs.every((l) => l.kx !== 'RSA' && l.mac !== 'SHA1'), '!kRSA and !SHA1 remove for good');
+  const readded = expandCipherString('ALL:!kRSA:AES128-SHA').lines;
+  assert.ok(readded.every((l) => l.kx !== 'RSA'), 'a name after ! cannot bring a banned suite back');
   const row = expandCipherString('ECDHE-RSA-AES128-SHA').lines[0]!;
   assert.deepEqual({ kx: row.kx, auth: row.auth, enc: row.enc, mac: row.mac, protocol: row.protocol }, { kx: 'ECDH', auth: 'RSA', enc: 'AES(128)', mac: 'SHA1', protocol: 'TLSv1.2' });
   const r = await cli('ciphers', 'TLS_CHACHA20_POLY1305_SHA256', '--json');
