@@ -1,15 +1,18 @@
 /**
- * RFC 8448 §3 (Simple 1-RTT Handshake) replayed against our server: with the RFC's server random
- * and X25519 key injected through a test provider, the RFC's ClientHello must produce the RFC's
- * ServerHello record and encrypted server flight byte for byte, and the RFC client's Finished,
- * application data and close_notify records must be accepted.
+ * RFC 8448 replays: §3 (Simple 1-RTT Handshake) and §6 (Client Authentication).
  *
- * The server's RSA-PSS CertificateVerify is randomized, so the test signer returns the RFC's
- * signature only after checking that it verifies over the content our server asked it to sign.
- * Our client cannot send the RFC's ClientHello (it always sends a compatibility session id and its
- * own extension set), so the client replay starts after it: the connection's first state is built
- * from the RFC ClientHello, and from then on the client's Finished, application data and alert
- * records must match the RFC byte for byte.
+ * Server side: with the RFC's server random and X25519 key injected through a test provider, the
+ * RFC's ClientHello must produce the RFC's ServerHello record and encrypted server flight byte for
+ * byte, and the RFC client's records (certificate flight, Finished, data, close_notify) must be
+ * accepted.
+ *
+ * Client side: our client cannot send the RFC's ClientHello (it always sends a compatibility
+ * session id and its own extension set), so the replay starts after it: the connection's first
+ * state is built from the RFC ClientHello, and from then on the client's records must match the
+ * RFC byte for byte (after our compatibility CCS).
+ *
+ * RSA-PSS signatures are randomized, so the test signer returns the RFC's signature only after
+ * checking that it verifies over the content our engine asked it to sign.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,32 +21,44 @@ import { keyShareFromPrivateKey, nodeCryptoProvider } from '../../src/crypto/nod
 import type { CryptoProvider, SigningKey } from '../../src/crypto/provider.js';
 import { createServerConnection } from '../../src/connection/index.js';
 import { Connection } from '../../src/connection/connection.js';
+import type { ConnectionEvent } from '../../src/connection/types.js';
 import { ExpectServerHello } from '../../src/handshake/tls13/client.js';
 import type { ClientOffer } from '../../src/handshake/hello.js';
 import { DEFAULT_GROUPS } from '../../src/suites/groups.js';
-import type { ConnectionEvent } from '../../src/connection/types.js';
 import { concatBytes, fromHex, toHex } from '../../src/util/bytes.js';
 import { decodeHandshake } from '../../src/wire/handshake/index.js';
-import { CipherSuite, NamedGroup } from '../../src/wire/registry.js';
-import type { CertificateMsg, CertificateVerify, ClientHello } from '../../src/wire/types.js';
+import { NamedGroup } from '../../src/wire/registry.js';
+import type { CertificateMsg, CertificateRequest, CertificateVerify, ClientHello, Finished } from '../../src/wire/types.js';
 import { TestVerifier } from '../pair/verifier.js';
 import * as V from '../vectors/rfc8448.js';
 
 const node = nodeCryptoProvider();
+/** The RFC's certificates are valid 2016-07-30 .. 2026-07-30. */
+const RFC_NOW = () => Date.UTC(2020, 0, 1);
+const CCS_RECORD = '140303000101';
 
-/** node:crypto with the RFC's server random and ephemeral key, and the RFC server's group list. */
-function rfcServerProvider(): CryptoProvider {
-  const random = fromHex(V.S3_SERVER_SERVER_HELLO).subarray(6, 38);
+/** A vector of section `s`, e.g. vec(3, 'SERVER_SERVER_HELLO'). */
+function vec(s: number, name: string): string {
+  const v = (V as Record<string, unknown>)[`S${s}_${name}`];
+  assert.equal(typeof v, 'string', `vector S${s}_${name}`);
+  return v as string;
+}
+function msg<T>(s: number, name: string): T {
+  return decodeHandshake(fromHex(vec(s, name)), 0x0304) as T;
+}
+
+/** node:crypto with one side's RFC random and ephemeral key, and the RFC server's group list. */
+function rfcProvider(random: Uint8Array, x25519Private: string): CryptoProvider {
   return {
     ...node,
     supportedGroups: [...node.supportedGroups, NamedGroup.ffdhe6144, NamedGroup.ffdhe8192],
     randomBytes: (n: number) => {
-      assert.equal(n, 32, 'the server draws only its random');
+      assert.equal(n, 32, 'only the hello random is drawn');
       return random.slice();
     },
     generateKeyShare: (group: number) => {
       assert.equal(group, NamedGroup.x25519);
-      return keyShareFromPrivateKey(group, fromHex(V.S3_SERVER_CREATE_AN_EPHEMERAL_X25519_KEY_PAIR_PRIVATE_KEY));
+      return keyShareFromPrivateKey(group, fromHex(x25519Private));
     },
   };
 }
@@ -67,64 +82,87 @@ function rfcSigner(certDer: Uint8Array, cv: CertificateVerify): SigningKey & { s
   return key;
 }
 
-function events(ev: ConnectionEvent[], type: ConnectionEvent['type']): ConnectionEvent[] {
+function only(ev: ConnectionEvent[], type: ConnectionEvent['type']): ConnectionEvent[] {
   return ev.filter((e) => e.type === type);
 }
 
-test('RFC 8448 §3: our server reproduces the RFC server flight and accepts the RFC client', () => {
-  const cert = decodeHandshake(fromHex(V.S3_SERVER_CERTIFICATE), 0x0304) as CertificateMsg;
-  const cv = decodeHandshake(fromHex(V.S3_SERVER_CERTIFICATE_VERIFY), 0x0304) as CertificateVerify;
+const RFC_GROUPS = [
+  NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1, NamedGroup.secp521r1,
+  NamedGroup.ffdhe2048, NamedGroup.ffdhe3072, NamedGroup.ffdhe4096, NamedGroup.ffdhe6144, NamedGroup.ffdhe8192,
+];
+
+function replayServer(s: number, clientAuth: boolean): void {
+  const ch = msg<ClientHello>(s, 'CLIENT_CLIENT_HELLO');
+  const cert = msg<CertificateMsg>(s, 'SERVER_CERTIFICATE');
+  const cv = msg<CertificateVerify>(s, 'SERVER_CERTIFICATE_VERIFY');
   const certDer = cert.entries[0]!.certData;
   const signer = rfcSigner(certDer, cv);
+  const cr = clientAuth ? msg<CertificateRequest>(s, 'SERVER_CERTIFICATE_REQUEST') : undefined;
+  const clientCert = clientAuth ? msg<CertificateMsg>(s, 'CLIENT_CERTIFICATE').entries[0]!.certData : undefined;
   const server = createServerConnection({
-    provider: rfcServerProvider(),
+    provider: rfcProvider(fromHex(vec(s, 'SERVER_SERVER_HELLO')).subarray(6, 38), vec(s, 'SERVER_CREATE_AN_EPHEMERAL_X25519_KEY_PAIR_PRIVATE_KEY')),
     minVersion: 0x0303,
     maxVersion: 0x0304,
-    cipherSuites: [CipherSuite.TLS_AES_128_GCM_SHA256, CipherSuite.TLS_AES_256_GCM_SHA384, CipherSuite.TLS_CHACHA20_POLY1305_SHA256],
-    groups: [
-      NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1, NamedGroup.secp521r1,
-      NamedGroup.ffdhe2048, NamedGroup.ffdhe3072, NamedGroup.ffdhe4096, NamedGroup.ffdhe6144, NamedGroup.ffdhe8192,
-    ],
-    signatureSchemes: [cv.scheme],
-    verifier: new TestVerifier([certDer]),
+    cipherSuites: ch.cipherSuites,
+    groups: RFC_GROUPS,
+    signatureSchemes: cr ? cr.ext.signatureAlgorithms! : [cv.scheme],
+    verifier: new TestVerifier(clientCert ? [clientCert] : []),
     certificates: [{ chain: [certDer], key: signer }],
+    requestCert: clientAuth,
+    rejectUnauthorized: clientAuth,
     keyLog: true,
+    now: RFC_NOW,
   });
 
-  const ev1 = server.receive(fromHex(V.S3_CLIENT_SEND_HANDSHAKE_RECORD_COMPLETE_RECORD));
-  assert.deepEqual(events(ev1, 'error'), []);
-  const out = concatBytes(...server.takeOutgoing());
-  const expected = V.S3_SERVER_SEND_HANDSHAKE_RECORD_COMPLETE_RECORD + V.S3_SERVER_SEND_HANDSHAKE_RECORD_COMPLETE_RECORD_2;
-  assert.equal(toHex(out.subarray(0, fromHex(V.S3_SERVER_SEND_HANDSHAKE_RECORD_COMPLETE_RECORD).length)), V.S3_SERVER_SEND_HANDSHAKE_RECORD_COMPLETE_RECORD, 'ServerHello record');
-  assert.equal(toHex(out), expected, 'encrypted server flight (EncryptedExtensions..Finished in one record)');
+  const ev1 = server.receive(fromHex(vec(s, 'CLIENT_SEND_HANDSHAKE_RECORD_COMPLETE_RECORD')));
+  assert.deepEqual(only(ev1, 'error'), []);
+  const out = toHex(concatBytes(...server.takeOutgoing()));
+  const sh = vec(s, 'SERVER_SEND_HANDSHAKE_RECORD_COMPLETE_RECORD');
+  assert.equal(out.slice(0, sh.length), sh, 'ServerHello record');
+  assert.equal(out.slice(sh.length), vec(s, 'SERVER_SEND_HANDSHAKE_RECORD_COMPLETE_RECORD_2'), 'encrypted server flight in one record');
   assert.equal(signer.signed, 1);
 
-  const lines = events(ev1, 'keylog').map((e) => (e as { line: string }).line);
-  const clientRandom = toHex(fromHex(V.S3_CLIENT_CLIENT_HELLO).subarray(6, 38));
-  assert.ok(lines.includes(`SERVER_HANDSHAKE_TRAFFIC_SECRET ${clientRandom} ${V.S3_SERVER_DERIVE_SECRET_TLS13_S_HS_TRAFFIC_EXPANDED}`));
-  assert.ok(lines.includes(`CLIENT_HANDSHAKE_TRAFFIC_SECRET ${clientRandom} ${V.S3_SERVER_DERIVE_SECRET_TLS13_C_HS_TRAFFIC_EXPANDED}`));
-  assert.ok(lines.includes(`SERVER_TRAFFIC_SECRET_0 ${clientRandom} ${V.S3_SERVER_DERIVE_SECRET_TLS13_S_AP_TRAFFIC_EXPANDED}`));
-  assert.ok(lines.includes(`CLIENT_TRAFFIC_SECRET_0 ${clientRandom} ${V.S3_SERVER_DERIVE_SECRET_TLS13_C_AP_TRAFFIC_EXPANDED}`));
-  assert.ok(lines.includes(`EXPORTER_SECRET ${clientRandom} ${V.S3_SERVER_DERIVE_SECRET_TLS13_EXP_MASTER_EXPANDED}`));
+  const clientRandom = toHex(ch.random);
+  const lines = only(ev1, 'keylog').map((e) => (e as { line: string }).line);
+  for (const [label, name] of [
+    ['SERVER_HANDSHAKE_TRAFFIC_SECRET', 'S_HS_TRAFFIC'],
+    ['CLIENT_HANDSHAKE_TRAFFIC_SECRET', 'C_HS_TRAFFIC'],
+    ['SERVER_TRAFFIC_SECRET_0', 'S_AP_TRAFFIC'],
+    ['CLIENT_TRAFFIC_SECRET_0', 'C_AP_TRAFFIC'],
+    ['EXPORTER_SECRET', 'EXP_MASTER'],
+  ]) {
+    assert.ok(lines.includes(`${label} ${clientRandom} ${vec(s, `SERVER_DERIVE_SECRET_TLS13_${name}_EXPANDED`)}`), label);
+  }
 
-  const ev2 = server.receive(fromHex(V.S3_CLIENT_FINISHED_CIPHERTEXT_RECORD));
-  assert.deepEqual(events(ev2, 'error'), []);
-  assert.equal(events(ev2, 'handshakeDone').length, 1);
+  const ev2 = server.receive(fromHex(vec(s, 'CLIENT_SEND_HANDSHAKE_RECORD_COMPLETE_RECORD_2')));
+  assert.deepEqual(only(ev2, 'error'), []);
+  assert.equal(only(ev2, 'handshakeDone').length, 1);
   assert.equal(server.negotiated!.serverName, 'server');
-  assert.equal(toHex(server.negotiated!.peerFinished!), toHex((decodeHandshake(fromHex(V.S3_CLIENT_FINISHED), 0x0304) as { verifyData: Uint8Array }).verifyData));
+  assert.equal(toHex(server.negotiated!.peerFinished!), toHex(msg<Finished>(s, 'CLIENT_FINISHED').verifyData));
+  if (clientCert) {
+    assert.deepEqual(server.negotiated!.peerCertificates, [clientCert]);
+    assert.equal(server.negotiated!.peerVerdict?.ok, true);
+    // Nothing else was sent under the server's application key: its close_notify is the RFC's.
+    server.close();
+    assert.equal(toHex(concatBytes(...server.takeOutgoing())), vec(s, 'SERVER_SEND_ALERT_RECORD_COMPLETE_RECORD'));
+  } else {
+    const data = server.receive(fromHex(vec(s, 'CLIENT_SEND_APPLICATION_DATA_RECORD_COMPLETE_RECORD'))).find((e) => e.type === 'data');
+    assert.ok(data && data.type === 'data');
+    assert.equal(toHex(data.data), vec(s, 'CLIENT_SEND_APPLICATION_DATA_RECORD_PAYLOAD'));
+  }
+  assert.equal(only(server.receive(fromHex(vec(s, 'CLIENT_SEND_ALERT_RECORD_COMPLETE_RECORD'))), 'peerClosed').length, 1);
+}
 
-  const ev3 = server.receive(fromHex(V.S3_CLIENT_SEND_APPLICATION_DATA_RECORD_COMPLETE_RECORD));
-  const data = ev3.find((e) => e.type === 'data');
-  assert.ok(data && data.type === 'data');
-  assert.equal(toHex(data.data), V.S3_CLIENT_SEND_APPLICATION_DATA_RECORD_PAYLOAD);
-  const ev4 = server.receive(fromHex(V.S3_CLIENT_SEND_ALERT_RECORD_COMPLETE_RECORD));
-  assert.equal(events(ev4, 'peerClosed').length, 1);
-});
-
-test('RFC 8448 §3: our client, started from the RFC ClientHello, answers with the RFC client records', () => {
-  const chRaw = fromHex(V.S3_CLIENT_CLIENT_HELLO);
+/** Our client, started as if it had sent the RFC ClientHello of section `s`. */
+function rfcClient(s: number, clientAuth: boolean): Connection {
+  const chRaw = fromHex(vec(s, 'CLIENT_CLIENT_HELLO'));
   const ch = decodeHandshake(chRaw, 0x0304) as ClientHello;
-  const cert = decodeHandshake(fromHex(V.S3_SERVER_CERTIFICATE), 0x0304) as CertificateMsg;
+  const serverCert = msg<CertificateMsg>(s, 'SERVER_CERTIFICATE').entries[0]!.certData;
+  let certificate;
+  if (clientAuth) {
+    const der = msg<CertificateMsg>(s, 'CLIENT_CERTIFICATE').entries[0]!.certData;
+    certificate = { chain: [der], key: rfcSigner(der, msg<CertificateVerify>(s, 'CLIENT_CERTIFICATE_VERIFY')) };
+  }
   const config = {
     provider: node,
     minVersion: 0x0304,
@@ -132,11 +170,11 @@ test('RFC 8448 §3: our client, started from the RFC ClientHello, answers with t
     cipherSuites: ch.cipherSuites,
     groups: [...DEFAULT_GROUPS],
     signatureSchemes: ch.ext.signatureAlgorithms!,
-    verifier: new TestVerifier([cert.entries[0]!.certData]),
+    verifier: new TestVerifier([serverCert]),
     rejectUnauthorized: true,
     serverName: 'server',
-    // The RFC's certificate is valid 2016-07-30 .. 2026-07-30.
-    now: () => Date.UTC(2020, 0, 1),
+    certificate,
+    now: RFC_NOW,
   };
   const offer: ClientOffer = {
     random: ch.random,
@@ -144,7 +182,7 @@ test('RFC 8448 §3: our client, started from the RFC ClientHello, answers with t
     cipherSuites: ch.cipherSuites,
     versions: ch.ext.supportedVersions!,
     groups: ch.ext.supportedGroups!,
-    shares: [keyShareFromPrivateKey(NamedGroup.x25519, fromHex(V.S3_CLIENT_CREATE_AN_EPHEMERAL_X25519_KEY_PAIR_PRIVATE_KEY))],
+    shares: [keyShareFromPrivateKey(NamedGroup.x25519, fromHex(vec(s, 'CLIENT_CREATE_AN_EPHEMERAL_X25519_KEY_PAIR_PRIVATE_KEY')))],
     signatureSchemes: ch.ext.signatureAlgorithms!,
     serverName: 'server',
     extensionTypes: new Set(ch.extensions.map((e) => e.type)),
@@ -152,28 +190,43 @@ test('RFC 8448 §3: our client, started from the RFC ClientHello, answers with t
   const client = new Connection(false, config, () => new ExpectServerHello(config, offer, chRaw));
   assert.deepEqual(client.start(), []);
   assert.equal(client.outgoingBytes, 0);
+  return client;
+}
 
-  const ev1 = client.receive(fromHex(V.S3_SERVER_SEND_HANDSHAKE_RECORD_COMPLETE_RECORD + V.S3_SERVER_SEND_HANDSHAKE_RECORD_COMPLETE_RECORD_2));
-  assert.deepEqual(events(ev1, 'error'), []);
-  assert.equal(events(ev1, 'handshakeDone').length, 1);
-  const flight = toHex(concatBytes(...client.takeOutgoing()));
-  // Compatibility CCS (our client always sends one), then the RFC's protected Finished.
-  assert.equal(flight, '140303000101' + V.S3_CLIENT_SEND_HANDSHAKE_RECORD_COMPLETE_RECORD_2);
+function replayClientHandshake(s: number, client: Connection): void {
+  const ev = client.receive(fromHex(vec(s, 'SERVER_SEND_HANDSHAKE_RECORD_COMPLETE_RECORD') + vec(s, 'SERVER_SEND_HANDSHAKE_RECORD_COMPLETE_RECORD_2')));
+  assert.deepEqual(only(ev, 'error'), []);
+  assert.equal(only(ev, 'handshakeDone').length, 1);
+  // Our compatibility CCS, then the RFC's protected client flight.
+  assert.equal(toHex(concatBytes(...client.takeOutgoing())), CCS_RECORD + vec(s, 'CLIENT_SEND_HANDSHAKE_RECORD_COMPLETE_RECORD_2'));
   assert.equal(client.negotiated!.peerVerdict?.ok, true);
+}
 
-  const ev2 = client.receive(fromHex(V.S3_NEW_SESSION_TICKET_CIPHERTEXT_RECORD));
-  const ticket = ev2.find((e) => e.type === 'sessionTicket');
+test('RFC 8448 §3: our server reproduces the RFC server flight and accepts the RFC client', () => replayServer(3, false));
+
+test('RFC 8448 §6: our server asks for, verifies and accepts the RFC client certificate', () => replayServer(6, true));
+
+test('RFC 8448 §3: our client answers with the RFC client records, and takes the ticket and data', () => {
+  const client = rfcClient(3, false);
+  replayClientHandshake(3, client);
+  const ticket = client.receive(fromHex(V.S3_NEW_SESSION_TICKET_CIPHERTEXT_RECORD)).find((e) => e.type === 'sessionTicket');
   assert.ok(ticket && ticket.type === 'sessionTicket');
   assert.equal(ticket.lifetime, 30);
-
   client.write(fromHex(V.S3_CLIENT_SEND_APPLICATION_DATA_RECORD_PAYLOAD));
   assert.equal(toHex(concatBytes(...client.takeOutgoing())), V.S3_CLIENT_SEND_APPLICATION_DATA_RECORD_COMPLETE_RECORD);
-  const ev3 = client.receive(fromHex(V.S3_SERVER_SEND_APPLICATION_DATA_RECORD_COMPLETE_RECORD));
-  const data = ev3.find((e) => e.type === 'data');
+  const data = client.receive(fromHex(V.S3_SERVER_SEND_APPLICATION_DATA_RECORD_COMPLETE_RECORD)).find((e) => e.type === 'data');
   assert.ok(data && data.type === 'data');
   assert.equal(toHex(data.data), V.S3_SERVER_SEND_APPLICATION_DATA_RECORD_PAYLOAD);
-
   client.close();
   assert.equal(toHex(concatBytes(...client.takeOutgoing())), V.S3_CLIENT_SEND_ALERT_RECORD_COMPLETE_RECORD);
-  assert.equal(events(client.receive(fromHex(V.S3_SERVER_SEND_ALERT_RECORD_COMPLETE_RECORD)), 'peerClosed').length, 1);
+  assert.equal(only(client.receive(fromHex(V.S3_SERVER_SEND_ALERT_RECORD_COMPLETE_RECORD)), 'peerClosed').length, 1);
+});
+
+test('RFC 8448 §6: our client answers the CertificateRequest with the RFC certificate flight', () => {
+  const client = rfcClient(6, true);
+  replayClientHandshake(6, client);
+  assert.ok(client.negotiated!.ownCertificate);
+  client.close();
+  assert.equal(toHex(concatBytes(...client.takeOutgoing())), vec(6, 'CLIENT_SEND_ALERT_RECORD_COMPLETE_RECORD'));
+  assert.equal(only(client.receive(fromHex(vec(6, 'SERVER_SEND_ALERT_RECORD_COMPLETE_RECORD'))), 'peerClosed').length, 1);
 });

@@ -64,14 +64,18 @@ for (const side of ['client', 'server'] as const) {
       for (const pos of positions(sample, 7)) {
         for (const bit of [0x01, 0x80]) {
           const { client, server } = makePair({ server: { requestCert: true } });
+          // ECDSA signatures vary in length, so a flight can be a byte or two shorter than the sample.
+          let applied = false;
           const tamper: Tamper = (b, f) => {
-            if (f !== flight) return b;
+            if (f !== flight || pos >= b.length) return b;
             const c = b.slice();
             c[pos]! ^= bit;
+            applied = true;
             return c;
           };
           let t;
           assert.doesNotThrow(() => (t = handshake(client, server, { [side]: tamper })), `flight ${flight} pos ${pos}`);
+          if (!applied) continue;
           const receiver = side === 'client' ? server : client;
           const sender = side === 'client' ? client : server;
           const where = `${side} flight ${flight}, byte ${pos}, bit ${bit}`;

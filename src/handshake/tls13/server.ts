@@ -11,7 +11,7 @@ import { TlsError } from '../../util/errors.js';
 import { AlertDescription, ExtensionType, nameOf, NamedGroup, ProtocolVersion } from '../../wire/registry.js';
 import type { CertificateRequest, ClientHello, DecodedHandshake, EncryptedExtensions, KeyShareEntry, RawExtension, ServerHello } from '../../wire/types.js';
 import { encodeAlpnSelected, encodeRecordSizeLimit, encodeSupportedGroups } from '../../wire/extensions.js';
-import { checkRecordSizeLimit, firstCommon, isTls13SignatureScheme, RECORD_SIZE_LIMIT_TLS13, selectAlpn, selectGroup, selectSignatureScheme } from '../common/negotiate.js';
+import { checkRecordSizeLimit, firstCommon, RECORD_SIZE_LIMIT_TLS13, selectAlpn, selectGroup, selectSignatureScheme } from '../common/negotiate.js';
 import type { CertChecked, FinishedVerified, NoPeerAuth, SignatureVerified } from '../common/proofs.js';
 import { noPeerAuth } from '../common/proofs.js';
 import type { HandshakeCertifiedKey, HandshakeIo, HandshakeState, ServerHandshakeConfig } from '../common/state.js';
@@ -221,7 +221,9 @@ function sendServerFlight(io: HandshakeIo, c: ServerChoice, ch: ClientHello, cli
       type: 'certificate_request',
       context: new Uint8Array(0),
       extensions: [],
-      ext: { signatureAlgorithms: c.params.signatureSchemes.filter(isTls13SignatureScheme) },
+      // Unfiltered: without signature_algorithms_cert this list also governs the client's chain
+      // (§4.2.3), where PKCS#1 v1.5 stays legal; its CertificateVerify is checked against TLS 1.3 rules.
+      ext: { signatureAlgorithms: [...c.params.signatureSchemes] },
     };
     if (c.params.certificateAuthorities?.length) certRequest.ext.certificateAuthorities = c.params.certificateAuthorities;
     c.transcript.add(io.send(certRequest));
