@@ -170,7 +170,11 @@ test('issuing refuses a CA key that does not match, and an issuer that is not a 
 test('names: OpenSSL and RFC 4514 spellings, escapes, multi-valued RDNs, and refusals', () => {
   assert.equal(formatDn(parseDn('/C=UK/O=Example/CN=localhost')), '/C=UK/O=Example/CN=localhost');
   assert.equal(formatDn(parseDn('CN=localhost,O=Example,C=UK')), '/C=UK/O=Example/CN=localhost');
-  assert.equal(formatDn(parseDn('/O=A\\/B/CN=x+OU=y')), '/O=A/B/CN=x+OU=y');
+  assert.equal(formatDn(parseDn('/O=A\\/B/CN=x+OU=y')), '/O=A\\/B/CN=x+OU=y');
+  assert.equal(parseDn('/O=A\\/B').length, 1, 'escaped slash stays inside the value');
+  for (const dn of ['/C=UK/O=Example/CN=localhost', '/O=a\\+b\\\\c/CN=x+OU=y', '/DC=com/DC=example/UID=u1/emailAddress=a@b.test']) {
+    assert.equal(formatDn(parseDn(formatDn(parseDn(dn)))), formatDn(parseDn(dn)), dn);
+  }
   assert.equal(formatDn(parseDn('/commonName=long')), '/CN=long');
   assert.equal(parseDn('').length, 0);
   assert.equal(codeOf(() => parseDn('/C=United Kingdom')), 'ERR_PKI_BAD_NAME');

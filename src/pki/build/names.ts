@@ -157,11 +157,12 @@ export function toName(subject: string | DnFields | Name): Name {
   return typeof subject === 'string' ? parseDn(subject) : dnFromFields(subject);
 }
 
-/** Renders a name in the OpenSSL one-line form, for messages and the CLI. */
+/** Renders a name in the OpenSSL `-subj` form (escaping `/`, `+` and `\`), so parseDn(formatDn(n)) is n. */
 export function formatDn(name: Name): string {
   const short = new Map(Object.entries(ATTRIBUTES).map(([k, row]) => [row.oid, k]));
+  const esc = (v: string): string => v.replace(/[\\/+]/g, (c) => '\\' + c);
   return name
-    .map((rdn) => rdn.map((atv) => `${short.get(atv.type) ?? atv.type}=${atv.value.toString()}`).join('+'))
+    .map((rdn) => rdn.map((atv) => `${short.get(atv.type) ?? atv.type}=${esc(atv.value.toString())}`).join('+'))
     .map((s) => '/' + s)
     .join('');
 }
