@@ -31,7 +31,7 @@ export const VERIFY_CODES = {
   CERT_REVOKED: { num: 23, message: 'certificate revoked', alert: A.certificate_revoked },
   INVALID_CA: { num: 79, message: 'invalid CA certificate', alert: A.unknown_ca },
   PATH_LENGTH_EXCEEDED: { num: 25, message: 'path length constraint exceeded', alert: A.unknown_ca },
-  INVALID_PURPOSE: { num: 26, message: 'unsupported certificate purpose', alert: A.unsupported_certificate },
+  INVALID_PURPOSE: { num: 26, message: 'unsuitable certificate purpose', alert: A.unsupported_certificate },
   CERT_UNTRUSTED: { num: 27, message: 'certificate not trusted', alert: A.bad_certificate },
   CERT_REJECTED: { num: 28, message: 'certificate rejected', alert: A.bad_certificate },
   KEYUSAGE_NO_CRL_SIGN: { num: 35, message: 'key usage does not include CRL signing', alert: A.bad_certificate },
@@ -51,7 +51,10 @@ export type VerifyCode = keyof typeof VERIFY_CODES;
 export interface VerifyFailure {
   ok: false;
   code: VerifyCode;
+  /** OpenSSL's text for the code, exactly (Node uses it as the error message). */
   message: string;
+  /** What exactly was wrong, for logs. */
+  detail?: string;
   alert: number;
   /** Position in the built path (0 = leaf), as OpenSSL's "error N at D depth". */
   depth: number;
@@ -65,5 +68,7 @@ export interface VerifyFailure {
 
 export function failure(code: VerifyCode, depth: number, detail?: string): VerifyFailure {
   const info = VERIFY_CODES[code];
-  return { ok: false, code, message: detail ? `${info.message}: ${detail}` : info.message, alert: info.alert, depth };
+  const f: VerifyFailure = { ok: false, code, message: info.message, alert: info.alert, depth };
+  if (detail) f.detail = detail;
+  return f;
 }

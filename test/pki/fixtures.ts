@@ -13,6 +13,8 @@ export interface Pki {
   der(name: string): Uint8Array;
   /** Runs openssl verify and returns the OpenSSL code name of the first error, or 'OK'. */
   opensslVerify(args: string[]): string;
+  /** The text openssl printed for the first error of the last opensslVerify call. */
+  lastMessage?: string;
 }
 
 const CA_CNF = `
@@ -237,6 +239,7 @@ export function buildPki(): Pki {
         const out = String((e as { stdout?: string }).stdout ?? '') + String((e as { stderr?: string }).stderr ?? '');
         const m = /error (\d+) at (\d+) depth lookup: ([^\n]+)/.exec(out);
         if (!m) return `UNPARSED: ${out}`;
+        pki.lastMessage = m[3]!;
         return OPENSSL_CODE_BY_NUMBER[Number(m[1])] ?? `X509_V_ERR_${m[1]}`;
       }
     },
