@@ -57,6 +57,10 @@ export class TLSSocket extends TLSSocketInfo {
   private handshakeTimer: NodeJS.Timeout | undefined;
   private alertQueued = false;
   private closingSent = false;
+  /** Cleartext bytes received (bytesRead, as Node counts it for TLS sockets). */
+  cleartextRead = 0;
+  /** Cleartext bytes handed to the engine (bytesWritten adds what is still queued). */
+  cleartextWritten = 0;
 
   constructor(socket?: Duplex | null, options: TLSSocketOptions = {}) {
     super({ allowHalfOpen: options.allowHalfOpen ?? (socket as net.Socket | undefined)?.allowHalfOpen ?? false });
@@ -232,6 +236,7 @@ export class TLSSocket extends TLSSocketInfo {
       if (this.destroyed) return;
       switch (ev.type) {
         case 'data':
+          this.cleartextRead += ev.data.byteLength;
           if (!this.push(u8ToBuffer(ev.data)) && this.raw && !this.pausedRaw) {
             this.pausedRaw = true;
             this.raw.pause();
@@ -472,7 +477,11 @@ export class TLSSocket extends TLSSocketInfo {
     const conn = this.conn;
     if (!conn) return cb(codedError('ERR_SOCKET_CLOSED', 'Socket is closed'));
     try {
-      for (const c of chunks) if (c.length > 0) conn.write(c);
+      for (const c of chunks) {
+        if (c.length === 0) continue;
+        conn.write(c);
+        this.cleartextWritten += c.length;
+      }
     } catch (err) {
       return cb(toNodeError(err));
     }
@@ -570,3 +579,23 @@ export class TLSSocket extends TLSSocketInfo {
     return this;
   }
 }
+
+// net.Socket#bytesRead/bytesWritten read the native handle we do not have; like Node's TLS sockets,
+// ours report cleartext bytes (bytesWritten includes writes still queued in the stream).
+Object.defineProperty(TLSSocket.prototype, 'bytesRead', {
+  configurable: true,
+  get(this: TLSSocket) {
+    return this.cleartextRead;
+  },
+});
+Object.defineProperty(TLSSocket.prototype, 'bytesWritten', {
+  configurable: true,
+  get(this: TLSSocket) {
+    let queued = 0;
+    const buffered = (this as unknown as { writableBuffer?: { chunk: Buffer | string; encoding: BufferEncoding }[] }).writableBuffer ?? [];
+    for (const el of buffered) {
+      queued += typeof el.chunk === 'string' ? Buffer.byteLength(el.chunk, el.encoding) : el.chunk.length;
+    }
+    return this.cleartextWritten + queued;
+  },
+});

@@ -152,6 +152,8 @@ describe('TLSSocket stream semantics', () => {
     client.end('request');
     const req = await readAll(s);
     assert.equal(req.toString(), 'request');
+    assert.equal(s.bytesRead, 7, 'bytesRead counts cleartext, as node:tls does');
+    assert.equal(client.bytesWritten, 7);
     s.end('response after the peer’s close_notify');
     assert.equal((await got).toString(), 'response after the peer’s close_notify');
   });
