@@ -231,3 +231,17 @@ test('--pfx on both sides (made by ts-tls pkcs12) and --groups: s_client verifie
   c.proc.stdin!.end();
   assert.equal(await c.exited(5000), 0);
 });
+
+test('IPv6: ts-tls server --host ::1 and ts-tls client [::1]:port verify the ::1 address SAN', async () => {
+  const server = peer(process.execPath, [BIN, 'server', '--host', '::1', '--port', '0', '--key', files.leafKey, '--cert', files.leafChain]);
+  const line = await server.waitFor(/listening on \[::1\]:\d+/);
+  const port = Number(/:(\d+)$/.exec(line)![1]);
+  const client = peer(process.execPath, [BIN, 'client', `[::1]:${port}`, '--ca', files.ca]);
+  await client.waitFor(/welcome!\n/);
+  assert.match(client.output(), /SNI: none/, 'no SNI for an IP literal (RFC 6066 §3)');
+  assert.match(client.output(), /verification: OK/);
+  client.write('v6\n');
+  await client.waitFor(/welcome!\nv6\n/);
+  client.proc.stdin!.end();
+  assert.equal(await client.exited(5000), 0);
+});
