@@ -34,7 +34,8 @@ export interface ReadProtection {
   protectsOuterType(type: number): boolean;
   /**
    * Deprotects one record. `header` is the 5-byte record header (the AAD in TLS 1.3), `seq` the
-   * record's sequence number in this key epoch. Throws TlsError (bad_record_mac, ...).
+   * record's sequence number in this key epoch. Throws TlsError (bad_record_mac, ...). `header`
+   * and `body` may live in a buffer the reader reuses for the next record: do not keep them.
    */
   open(header: Uint8Array, body: Uint8Array, seq: number): InboundRecord;
 }

@@ -9,7 +9,7 @@ import { RecordWriter } from '../../src/record/writer.js';
 import { Tls13WriteProtection, type WriteProtection } from '../../src/record/protection.js';
 import { MAX_EMPTY_RECORDS_IN_A_ROW } from '../../src/record/limits.js';
 import { concatBytes, toHex } from '../../src/util/bytes.js';
-import type { AeadAlgorithm } from '../../src/crypto/provider.js';
+import type { AeadAlgorithm, AeadKey } from '../../src/crypto/provider.js';
 import { AlertDescription as A, ContentType as T } from '../../src/wire/registry.js';
 
 const p = nodeCryptoProvider();
@@ -332,4 +332,26 @@ test('rejected 0-RTT: undecryptable records are skipped within the budget, then 
   assert.equal(after.next()!.payload.length, 40);
   after.push(earlyWire.subarray(0, 5 + 1017));
   assert.throws(() => after.next(), isAlert(A.bad_record_mac), 'skipping ends at the first good record');
+});
+
+test('records spanning chunks: payloads stay intact even with an AEAD whose open() returns a view of its input', () => {
+  // A "null cipher" (ciphertext = plaintext, zero tag) returns views, the worst case for the reused scratch buffer.
+  const nullAead: AeadKey = {
+    algorithm: 'aes-128-gcm',
+    seal: (_n, _a, pt) => [pt.slice(), new Uint8Array(16)],
+    open: (_n, _a, ct) => ct.subarray(0, ct.length - 16),
+  };
+  for (const aead of [nullAead, aes()]) {
+    const w = new RecordWriter();
+    w.setWriteKey13(aead, iv);
+    for (let i = 0; i < 6; i++) w.seal(T.application_data, bytes(5000, i));
+    const wire = concatBytes(...w.take());
+    const r = new RecordReader();
+    r.setReadKey13(aead, iv);
+    // 3333-byte pushes: every record spans two or three chunks.
+    for (let o = 0; o < wire.length; o += 3333) r.push(wire.subarray(o, o + 3333));
+    const got: Uint8Array[] = [];
+    for (let rec = r.next(); rec; rec = r.next()) got.push(rec.payload);
+    assert.deepEqual(got.map((g) => toHex(g)), Array.from({ length: 6 }, (_, i) => toHex(bytes(5000, i))));
+  }
 });
