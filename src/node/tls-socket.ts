@@ -92,6 +92,8 @@ export class TLSSocket extends TLSSocketInfo {
         : typeof first === 'string' && !/^\d+$/.test(first)
           ? { path: first, allowHalfOpen: true }
           : { port: Number(first), host: typeof args[1] === 'string' ? args[1] : 'localhost', allowHalfOpen: true };
+    // The host names the server for checkServerIdentity and SNI unless options said otherwise.
+    if ('host' in opts && typeof opts.host === 'string') this._tlsOptions.host ??= opts.host;
     if (cb) this.once('secureConnect', cb);
     this.attach(net.connect(opts));
     return this;
@@ -279,7 +281,8 @@ export class TLSSocket extends TLSSocketInfo {
     clearTimeout(this.handshakeTimer);
     this.alpnProtocol = neg.alpnProtocol ?? false;
     this.npnProtocol = false;
-    if (this._tlsOptions.isServer) this.servername = neg.serverName ?? false;
+    // Node: the name received (server) or sent (client), false when there was none.
+    this.servername = (this._tlsOptions.isServer ? neg.serverName : this.servername) || false;
     this.emit('secure');
     if (this.destroyed) return;
     if (this._tlsOptions.isServer) this.onServerSecure();

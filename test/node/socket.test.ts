@@ -99,6 +99,24 @@ describe('TLSSocket over TCP', () => {
   });
 });
 
+describe('a bare TLSSocket', () => {
+  it('connect(port, host, cb) opens its own TCP connection; the host is checked against the certificate', async () => {
+    const { key, cert } = localhostCert();
+    const server = tls.createServer({ key, cert }, (s) => s.end('bare'));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const sock = new TLSSocket(null, { ca: cert });
+    const connected = once(sock, 'connect');
+    const secure = new Promise<void>((resolve) => sock.connect((server.address() as AddressInfo).port, '127.0.0.1', resolve));
+    await connected;
+    await secure;
+    assert.equal(sock.authorized, true);
+    assert.equal(sock.servername, false, 'an IP host sends no SNI');
+    assert.equal((await readAll(sock)).toString(), 'bare');
+    server.close();
+  });
+});
+
 describe('TLSSocket over an in-memory duplex pair', () => {
   it('handshakes, echoes 1 MiB and ends cleanly with no TCP at all', async () => {
     const { key, cert } = localhostCert();
