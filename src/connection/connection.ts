@@ -98,16 +98,21 @@ export class Connection implements TlsConnection {
   }
 
   start(): ConnectionEvent[] {
-    if (this.isServer || this.state || this.fail) return this.drain();
+    this.begin();
+    return this.drain();
+  }
+
+  /** A client queues its ClientHello once; a server's first state exists from construction. */
+  private begin(): void {
+    if (this.isServer || this.state || this.fail) return;
     this.guard(() => {
       this.state = this.firstState ? this.firstState(this.io) : startClient(this.io, this.config as ClientConfig);
     });
-    return this.drain();
   }
 
   receive(bytes: Uint8Array): ConnectionEvent[] {
     if (this.fail) return this.drain();
-    if (!this.state) this.start();
+    this.begin();
     this.guard(() => {
       this.reader.push(bytes);
       if (this.state?.paused && this.reader.bufferedBytes > MAX_INPUT_WHILE_PAUSED) {

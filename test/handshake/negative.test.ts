@@ -212,3 +212,22 @@ test('garbage and truncated input never throw out of receive()', () => {
     assert.doesNotThrow(() => server.receive(junk));
   }
 });
+
+test('server: the second ClientHello must repeat the first and carry one share for the requested group', () => {
+  const cases: [string, (ch: ClientHello) => void, string][] = [
+    ['changed random', (ch) => (ch.random = provider.randomBytes(32)), 'SecondClientHelloChanged'],
+    ['wrong group', (ch) => (ch.ext.keyShares = [provider.generateKeyShare(NamedGroup.secp256r1)].map((k) => ({ group: k.group, keyExchange: k.publicKey }))), 'SecondClientHelloWrongKeyShare'],
+    ['two shares', (ch) => ch.ext.keyShares!.push({ group: NamedGroup.secp256r1, keyExchange: provider.generateKeyShare(NamedGroup.secp256r1).publicKey }), 'SecondClientHelloWrongKeyShare'],
+  ];
+  for (const [name, mutate, reason] of cases) {
+    const { client, server } = makePair({ client: { groups: [NamedGroup.secp256r1, NamedGroup.x25519] }, server: { groups: [NamedGroup.x25519] } });
+    const ch1 = clientHelloOf(client);
+    const ev = server.receive(record(ContentType.handshake, encodeHandshake(ch1, 0x0304)));
+    assert.ok(ev.some((e) => e.type === 'trace' && e.message.startsWith('HelloRetryRequest')), name);
+    const ch2: ClientHello = { ...ch1, extensions: [], ext: { ...ch1.ext, keyShares: [{ group: NamedGroup.x25519, keyExchange: provider.generateKeyShare(NamedGroup.x25519).publicKey }] } };
+    mutate(ch2);
+    const e = firstError(server.receive(record(ContentType.handshake, encodeHandshake(ch2, 0x0304))));
+    assert.equal(e.alert, AlertDescription.illegal_parameter, name);
+    assert.equal(e.reason, reason, name);
+  }
+});

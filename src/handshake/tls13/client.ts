@@ -156,7 +156,8 @@ export class ExpectServerHello implements HandshakeState {
     }
     this.transcript.startWithHelloRetry(suite.hash);
     this.transcript.add(raw);
-    const offer: ClientOffer = { ...this.offer, shares, versions: [ProtocolVersion.TLSv1_3] };
+    // §4.1.2: ClientHello2 repeats ClientHello1 except for key_share, cookie, early_data and padding.
+    const offer: ClientOffer = { ...this.offer, shares };
     if (cookie) offer.extensionTypes = new Set([...this.offer.extensionTypes, ExtensionType.cookie]);
     // §D.4: the compatibility CCS may go "immediately before its second ClientHello".
     io.sendChangeCipherSpec();
