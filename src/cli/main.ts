@@ -20,6 +20,7 @@ const COMMANDS: Record<string, Entry> = {
   csr: { summary: 'make a certificate signing request', load: async () => (await import('./csr.js')).csrCommand },
   cert: { summary: 'make a self-signed, CA or CA-signed certificate', load: async () => (await import('./cert.js')).certCommand },
   dhparam: { summary: 'write Diffie-Hellman parameters (RFC 7919 groups or new)', load: async () => (await import('./dhparam.js')).dhparamCommand },
+  x509: { summary: 'show what certificates say (names, validity, key, extensions)', load: async () => (await import('./x509.js')).x509Command },
   verify: { summary: 'verify certificate chains with the ts-tls verifier (OpenSSL codes)', load: async () => (await import('./verify.js')).verifyCommand },
   pkcs12: { summary: 'bundle a key and its certificates into a PKCS#12 file', load: async () => (await import('./pkcs12.js')).pkcs12Command },
   ciphers: { summary: 'expand a cipher string into the suites ts-tls offers', load: async () => (await import('./ciphers.js')).ciphersCommand },

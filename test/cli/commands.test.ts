@@ -43,7 +43,7 @@ test('the bin runs as an executable script: --version, no arguments is a usage e
 });
 
 test('every command has --help with examples (exit 0)', async () => {
-  for (const name of ['key', 'csr', 'cert', 'dhparam', 'pkcs12', 'verify', 'ciphers', 'server', 'client', 'probe']) {
+  for (const name of ['key', 'csr', 'cert', 'dhparam', 'pkcs12', 'x509', 'verify', 'ciphers', 'server', 'client', 'probe']) {
     const r = await cli(name, '--help');
     assert.equal(r.code, 0, name);
     assert.match(r.out, new RegExp(`Usage: ts-tls ${name}`));
@@ -316,4 +316,27 @@ test('verify: our verifier agrees with openssl verify on good, expired, self-sig
   assert.equal((await cli('verify', '--ca', ca, '--host', '127.0.0.1', p('v-leaf.pem'))).code, 0);
   assert.equal((await cli('verify', '--ca', ca, '--at', '2001-01-01', p('v-leaf.pem'))).code, 1, 'not yet valid in 2001');
   assert.equal((await cli('verify', '--ca', ca)).code, 2);
+});
+
+test('x509: the library parser reports what openssl x509 reports (serial, fingerprints, names, usages)', async () => {
+  const pki = makeTestPki();
+  writeFileSync(p('x-chain.pem'), pki.leafRsa.chain);
+  const r = await cli('x509', '--json', p('x-chain.pem'));
+  assert.equal(r.code, 0, r.err);
+  const [leaf, ca] = r.out.trim().split('\n').map((l) => JSON.parse(l));
+  writeFileSync(p('x-leaf.pem'), pki.leafRsa.cert);
+  const o = (...a: string[]) => openssl('x509', '-in', p('x-leaf.pem'), '-noout', ...a).out;
+  assert.equal(`serial=${leaf.serial}\n`, o('-serial'));
+  assert.equal(`sha256 Fingerprint=${leaf.sha256}\n`, o('-fingerprint', '-sha256'));
+  assert.equal(o('-fingerprint', '-sha1').toLowerCase(), `sha1 fingerprint=${leaf.sha1}\n`.toLowerCase());
+  assert.equal(leaf.key, 'RSA 2048 bits');
+  assert.equal(leaf.signatureAlgorithm, 'ecdsa-with-SHA256');
+  assert.deepEqual(leaf.keyUsage, ['digitalSignature', 'keyEncipherment']);
+  assert.deepEqual(leaf.extKeyUsage, ['serverAuth', 'clientAuth']);
+  assert.equal(leaf.subjectAltName, 'DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1');
+  assert.equal(leaf.authorityKeyId, ca.subjectKeyId);
+  assert.equal(ca.ca, true);
+  assert.equal(ca.selfIssued, true);
+  writeFileSync(p('x-bad.der'), Buffer.from([0x30, 0x82, 0x01]));
+  assert.equal((await cli('x509', p('x-bad.der'))).code, 1);
 });
