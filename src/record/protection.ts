@@ -153,11 +153,15 @@ export class Tls13WriteProtection implements WriteProtection {
     header[3] = length >>> 8;
     header[4] = length & 0xff;
     const nonce = this.nonces.at(seq);
-    const body = hasSealParts(this.aead)
-      ? this.aead.sealParts(nonce, header, [fragment, TYPE_BYTE[type]!])
-      : this.aead.seal(nonce, header, concat2(fragment, type));
-    body.unshift(header);
-    return body;
+    if (!hasSealParts(this.aead)) return [header, ...this.aead.seal(nonce, header, concat2(fragment, type))];
+    const [ct, typeCt, tag] = this.aead.sealParts(nonce, header, [fragment, TYPE_BYTE[type]!]);
+    if (tag === undefined) return [header, ct!, typeCt!]; // empty fragment: [type, tag]
+    // Join the 1-byte encrypted type with the tag (17 bytes) so each record is three chunks, not
+    // four: every chunk costs the socket layer a write, copying 17 bytes costs nothing.
+    const tail = new Uint8Array(typeCt!.length + tag.length);
+    tail.set(typeCt!);
+    tail.set(tag, typeCt!.length);
+    return [header, ct!, tail];
   }
 }
 
