@@ -16,12 +16,14 @@ export {
   connect,
   createServer,
   createSecureContext,
+  createSecurePair,
   checkServerIdentity,
   convertALPNProtocols,
   getCiphers,
   rootCertificates,
   Server,
   SecureContext,
+  SecurePair,
   TLSSocket,
 } from './node/tls.js';
 export type { ConnectionOptions } from './node/tls.js';

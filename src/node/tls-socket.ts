@@ -355,7 +355,8 @@ export class TLSSocket extends TLSSocketInfo {
         );
       }
       const decision: ServerHelloDecision = {};
-      if (ctx) decision.certificates = ctx.certificates;
+      // A context without certificates (say, only `ca`) keeps the default ones, rather than failing.
+      if (ctx && ctx.certificates.length > 0) decision.certificates = ctx.certificates;
       if (o.ALPNCallback) {
         const offered = ev.alpnProtocols ?? [];
         let selected: string | undefined;

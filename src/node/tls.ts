@@ -12,6 +12,7 @@ import { checkServerIdentity } from './check-server-identity.js';
 import { codedError } from './errors.js';
 import { convertALPNProtocols, normalizeConnectArgs, validateFunction } from './options.js';
 import { SecureContext, createSecureContext } from './secure-context.js';
+import { SecurePair, createSecurePair } from './secure-pair.js';
 import { Server, createServer } from './server.js';
 import { cipherNames } from './tables.js';
 import { TLSSocket, type TLSSocketOptions } from './tls-socket.js';
@@ -88,7 +89,18 @@ export function getCiphers(): string[] {
   return cipherNames();
 }
 
-export { Server, SecureContext, TLSSocket, checkServerIdentity, convertALPNProtocols, createSecureContext, createServer, rootCertificates };
+export {
+  SecurePair,
+  Server,
+  SecureContext,
+  TLSSocket,
+  checkServerIdentity,
+  convertALPNProtocols,
+  createSecureContext,
+  createSecurePair,
+  createServer,
+  rootCertificates,
+};
 
 /**
  * The default export: every function plus the live, writable defaults. Node code that assigns
@@ -98,17 +110,21 @@ export const tlsModule = {
   connect,
   createServer,
   createSecureContext,
+  createSecurePair,
   checkServerIdentity,
   convertALPNProtocols,
   getCiphers,
   Server,
   TLSSocket,
   SecureContext,
+  SecurePair,
   rootCertificates,
 } as Record<string, unknown> & {
   connect: typeof connect;
   createServer: typeof createServer;
   createSecureContext: typeof createSecureContext;
+  createSecurePair: typeof createSecurePair;
+  SecurePair: typeof SecurePair;
   checkServerIdentity: typeof checkServerIdentity;
   convertALPNProtocols: typeof convertALPNProtocols;
   getCiphers: typeof getCiphers;

@@ -287,3 +287,24 @@ describe('server and connect options', () => {
     server.close();
   });
 });
+
+describe('createSecurePair (io.js API)', () => {
+  it('a client pair piped to a TCP socket talks to a ts-tls server; "secure" fires; encrypted.bytesWritten counts TLS bytes', async () => {
+    const { key, cert } = localhostCert();
+    const server = tls.createServer({ key, cert }, (s) => s.end('hello pair'));
+    const port = await listen(server);
+    const pair = tls.createSecurePair(tls.createSecureContext({ ca: cert }), false, false, false, { servername: 'localhost', host: 'localhost' });
+    const raw = net.connect(port, '127.0.0.1');
+    pair.encrypted.pipe(raw).pipe(pair.encrypted);
+    await once(pair, 'secure');
+    const chunks: Buffer[] = [];
+    pair.cleartext.on('data', (d: Buffer) => chunks.push(d));
+    await once(pair.cleartext, 'end');
+    assert.equal(Buffer.concat(chunks).toString(), 'hello pair');
+    assert.equal(pair.cleartext.authorized, true);
+    assert.ok(pair.encrypted.bytesWritten > 100, 'the ClientHello and Finished went out through the encrypted end');
+    pair.destroy();
+    raw.destroy();
+    server.close();
+  });
+});
