@@ -16,7 +16,7 @@ import type { DecodedHandshake, HandshakeMessage } from '../wire/types.js';
 import { AlertDescription, AlertLevel, ContentType, nameOf, ProtocolVersion } from '../wire/registry.js';
 import { decodeAlert, encodeAlert } from '../wire/alert.js';
 import { decodeHandshake, encodeHandshake } from '../wire/handshake/index.js';
-import { HandshakeJoiner } from '../wire/handshake-joiner.js';
+import { HandshakeJoiner, MAX_HANDSHAKE_MESSAGE } from '../wire/handshake-joiner.js';
 import { RecordReader } from '../record/reader.js';
 import { RecordWriter } from '../record/writer.js';
 import { MIN_FRAGMENT_LENGTH as RECORD_WRITER_MIN_FRAGMENT } from '../record/limits.js';
@@ -45,6 +45,12 @@ export const MAX_INPUT_WHILE_PAUSED = 64 * 1024;
 /** The bounds of setMaxFragmentLength (Node: tlsSocket.setMaxSendFragment). */
 export const MIN_FRAGMENT_LENGTH = 512;
 export const MAX_FRAGMENT_LENGTH = 16384;
+/**
+ * Handshake bytes we hold before they are taken as whole messages: one maximal message with its
+ * header, plus the rest of the record that completed it. The joiner already refuses a larger
+ * declared length; this bounds what it may hold in total.
+ */
+export const MAX_BUFFERED_HANDSHAKE_BYTES = MAX_HANDSHAKE_MESSAGE + 4 + MAX_FRAGMENT_LENGTH;
 
 export class Connection implements TlsConnection {
   private readonly reader = new RecordReader();
@@ -207,6 +213,9 @@ export class Connection implements TlsConnection {
         if (payload.length === 0) throw new TlsError(AlertDescription.unexpected_message, 'EmptyHandshakeRecord', 'received a zero-length handshake record');
         this.warningsInRow = 0;
         this.joiner.push(payload);
+        if (this.joiner.pendingBytes > MAX_BUFFERED_HANDSHAKE_BYTES) {
+          throw new TlsError(AlertDescription.unexpected_message, 'TooManyBufferedHandshakeBytes', `more than ${MAX_BUFFERED_HANDSHAKE_BYTES} handshake bytes buffered`);
+        }
         return;
       case ContentType.application_data:
         if (!this.done) throw new TlsError(AlertDescription.unexpected_message, 'ApplicationDataBeforeHandshake', 'application data arrived before the handshake completed');
