@@ -155,7 +155,7 @@ async function nodeVerdict(c: Case): Promise<{ code: string; message?: string }>
   const port = (server.address() as { port: number }).port;
   try {
     return await new Promise<{ code: string; message?: string }>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('timeout')), 5000);
+      const timer = setTimeout(() => reject(new Error('timeout')), 15000);
       // rejectUnauthorized: true so the failure arrives as Node's Error (code and message).
       const sock = tls.connect({ port, host: '127.0.0.1', ca: c.ca.map((n) => pki.pem(n)), servername: 'localhost', checkServerIdentity: () => undefined }, () => {
         clearTimeout(timer);
@@ -237,7 +237,7 @@ async function nodeClientVerdict(leaf: string, untrusted: string[]): Promise<str
   const port = (server.address() as { port: number }).port;
   const sock = tls.connect({ port, host: '127.0.0.1', key: pki.pem(leaf.replace('.pem', '.key')), cert: [leaf, ...untrusted].map((n) => pki.pem(n)).join(''), rejectUnauthorized: false });
   sock.on('error', () => {});
-  const timer = setTimeout(() => server.close(), 5000);
+  const timer = setTimeout(() => server.close(), 15000);
   try {
     return await verdict;
   } finally {

@@ -13,7 +13,7 @@ async function nodePeerCert(keyName: string, chain: string[], ca: string[], deta
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {
     return await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('timeout')), 5000);
+      const timer = setTimeout(() => reject(new Error('timeout')), 15000);
       const sock = tls.connect({ port: (server.address() as { port: number }).port, host: '127.0.0.1', ca: ca.map((n) => pki.pem(n)), rejectUnauthorized: false }, () => {
         clearTimeout(timer);
         resolve(sock.getPeerCertificate(detailed));
