@@ -242,3 +242,14 @@ test('pauseOnClientHello: the decision picks certificate and ALPN, or rejects', 
   const ct = run(client, server);
   assert.equal(errorsOf(ct.client)[0]?.alert, AlertDescription.unrecognized_name);
 });
+
+test('a certificate chain larger than a record, and 512-byte records, reassemble across records', () => {
+  const leaf = certifiedKey(pki.leaf);
+  const padded = { chain: [...leaf.chain, ...Array.from({ length: 40 }, () => pki.ca.certDer)], key: leaf.key };
+  const { client, server } = makePair({ server: { certificates: [padded], maxFragmentLength: 512 }, client: { maxFragmentLength: 512 } });
+  const t = handshake(client, server);
+  assertDone(t, client, server);
+  assert.equal(client.negotiated!.peerCertificates.length, 42);
+  const total = client.negotiated!.peerCertificates.reduce((n, c) => n + c.length, 0);
+  assert.ok(total > 16384, `chain of ${total} bytes spans several records`);
+});
