@@ -9,7 +9,8 @@ import { isIP } from 'node:net';
 import { type Command, CliError, EXIT_FAILURE, EXIT_OK, flag, list, oneOf, str, UsageError, type Io, type ParsedArgs } from './command.js';
 import { readText, resolveSecret } from './io.js';
 import { pfxKeyAndCert } from './pkcs12.js';
-import { alpnList, formatSession, PROTOCOL_VERSIONS, sessionInfo, tlsModule, type TlsSocketLike } from './tls-api.js';
+import { alpnList, formatSession, PROTOCOL_VERSIONS, sessionInfo, tlsModule, type PeerCertificateLike, type TlsSocketLike } from './tls-api.js';
+import { encodePem } from '../pki/pem.js';
 
 export const DEFAULT_TLS_PORT = 443;
 /** Give up on a server that does not finish the handshake (Node has no default; a tool should). */
@@ -46,6 +47,7 @@ export const clientCommand: Command = {
     groups: { type: 'string', arg: 'LIST', help: 'key-exchange groups to offer, e.g. P-384:X25519 (ecdhCurve)' },
     keylog: { type: 'string', arg: 'FILE', help: 'append NSS key log lines (for Wireshark)' },
     quiet: { type: 'boolean', short: 'q', help: 'do not print the handshake' },
+    showcerts: { type: 'boolean', help: 'also print the peer certificates as PEM (like s_client -showcerts)' },
     json: { type: 'boolean', help: 'print the handshake as one JSON line on stderr' },
   },
   details: `
@@ -106,6 +108,7 @@ Examples:
         if (flag(args, 'json')) io.err(JSON.stringify({ event: 'handshake', host, port, ...info }) + '\n');
         else if (!quiet) {
           io.err(`connected to ${host}:${port}\n` + formatSession(info, 'server'));
+          if (flag(args, 'showcerts')) io.err(peerPems(socket).join(''));
           io.err(info.authorized ? 'verification: OK\n' : `verification: FAILED (${info.authorizationError ?? 'unknown reason'}); continuing because of --insecure\n`);
           io.err('---\n');
         }
@@ -127,6 +130,17 @@ Examples:
     });
   },
 };
+
+/** The peer certificates as PEM, leaf first, from getPeerCertificate(true).raw links. */
+function peerPems(socket: TlsSocketLike): string[] {
+  const out: string[] = [];
+  const seen = new Set<unknown>();
+  for (let c = socket.getPeerCertificate(true) as PeerCertificateLike | null; c?.raw && !seen.has(c) && out.length < 16; c = c.issuerCertificate ?? null) {
+    seen.add(c);
+    out.push(encodePem('CERTIFICATE', c.raw));
+  }
+  return out;
+}
 
 /** The one-letter command a stdin line holds (`K`, `k`, `Q`, optional CR), or undefined. */
 function commandOf(line: Buffer): string | undefined {

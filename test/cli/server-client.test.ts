@@ -147,10 +147,11 @@ test('ts-tls client refuses an untrusted server (exit 1 with the OpenSSL reason)
 test('ts-tls client --ca trusts the test CA: verification OK', async (t) => {
   if (!requirePeer(t, 'openssl')) return;
   const { port } = await opensslServer('-cert', files.leafChain, '-key', files.leafKey);
-  const client = peer(process.execPath, [BIN, 'client', `localhost:${port}`, '--ca', files.ca, '--keylog', join(dir, 'keys.log')]);
+  const client = peer(process.execPath, [BIN, 'client', `localhost:${port}`, '--ca', files.ca, '--keylog', join(dir, 'keys.log'), '--showcerts']);
   await client.waitFor(/verification: (OK|FAILED.*)\n|error: .*\n/);
   assert.match(client.output(), /SNI: localhost/);
   assert.match(client.output(), /verification: OK/);
+  assert.ok(client.output().includes(pki.leaf.cert) && client.output().includes(pki.ca.cert), '--showcerts prints the verified chain as PEM');
   client.proc.stdin!.end();
   assert.equal(await client.exited(5000), 0);
   const keylog = readFileSync(join(dir, 'keys.log'), 'utf8');
