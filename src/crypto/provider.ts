@@ -71,8 +71,10 @@ export interface CryptoProvider {
    * Verifies a TLS signature (RFC 8446 §4.2.3 schemes, also the rsa_pkcs1_* and *_sha1 ones
    * used in certificates and TLS 1.2) made by the key in `spki` (SubjectPublicKeyInfo DER).
    * Returns false for a bad signature or a key that does not fit the scheme; never throws.
+   * With `opts.tls13`, the TLS 1.3 rules of RFC 8446 §4.2.3 apply too: an ECDSA scheme's curve
+   * must be the key's curve, and rsa_pkcs1_* / SHA-1 schemes are refused.
    */
-  verifySignature(scheme: number, spki: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
+  verifySignature(scheme: number, spki: Uint8Array, message: Uint8Array, signature: Uint8Array, opts?: { tls13?: boolean }): boolean;
   /** Loads a PEM or DER private key (PKCS#1, PKCS#8, SEC1, encrypted with `passphrase`). Throws a clear Error. */
   loadSigningKey(key: Uint8Array | string, passphrase?: string): SigningKey;
   /** A new long-term key pair (for self-signed certificates, the CLI). */

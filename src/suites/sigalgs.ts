@@ -19,7 +19,7 @@ export interface SigAlgRow {
   /**
    * TLS 1.3 binds ECDSA schemes to one curve (RFC 8446 §4.2.3: "ecdsa_secp256r1_sha256 ...
    * indicates ... the curve"); TLS 1.2 and certificate signatures do not. The TLS 1.3 handshake
-   * must check this itself: CryptoProvider.verifySignature accepts any curve.
+   * gets that check by calling CryptoProvider.verifySignature(..., { tls13: true }).
    */
   curve?: 'P-256' | 'P-384' | 'P-521';
   /** Allowed in TLS 1.3 CertificateVerify (§4.2.3: not rsa_pkcs1_*, not SHA-1). */

@@ -220,3 +220,21 @@ test('misc: randomBytes and timingSafeEqual', () => {
   assert.equal(p.timingSafeEqual(Uint8Array.of(1, 2), Uint8Array.of(1, 3)), false);
   assert.equal(p.timingSafeEqual(Uint8Array.of(1, 2), Uint8Array.of(1, 2, 3)), false);
 });
+
+test('signatures with { tls13: true }: ECDSA curve bound to the scheme, PKCS#1 v1.5 and SHA-1 refused (RFC 8446 §4.2.3)', async () => {
+  const { sign } = await import('node:crypto');
+  const msg = utf8.encode('CertificateVerify content');
+  const spki = (k: any) => new Uint8Array(k.export({ format: 'der', type: 'spki' }));
+  const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+  const sha256With384 = sign('sha256', msg, p384.privateKey);
+  assert.equal(p.verifySignature(S.ecdsa_secp256r1_sha256, spki(p384.publicKey), msg, sha256With384), true, 'TLS 1.2: fine');
+  assert.equal(p.verifySignature(S.ecdsa_secp256r1_sha256, spki(p384.publicKey), msg, sha256With384, { tls13: true }), false, 'TLS 1.3: curve mismatch');
+  const right = sign('sha384', msg, p384.privateKey);
+  assert.equal(p.verifySignature(S.ecdsa_secp384r1_sha384, spki(p384.publicKey), msg, right, { tls13: true }), true);
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const pkcs1 = sign('sha256', msg, rsa.privateKey);
+  assert.equal(p.verifySignature(S.rsa_pkcs1_sha256, spki(rsa.publicKey), msg, pkcs1), true);
+  assert.equal(p.verifySignature(S.rsa_pkcs1_sha256, spki(rsa.publicKey), msg, pkcs1, { tls13: true }), false);
+  const ed = p.generateSigningKey({ type: 'ed25519' }).key;
+  assert.equal(p.verifySignature(S.ed25519, ed.publicKeySpki, msg, ed.sign(S.ed25519, msg), { tls13: true }), true);
+});

@@ -72,15 +72,18 @@ function publicKeyFor(spki: Uint8Array): KeyObject {
   return key;
 }
 
-export function verifySignature(scheme: number, spki: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+export function verifySignature(scheme: number, spki: Uint8Array, message: Uint8Array, signature: Uint8Array, opts?: { tls13?: boolean }): boolean {
   const p = SCHEMES.get(scheme);
   if (!p) return false;
+  // RFC 8446 §4.2.3: RSASSA-PKCS1-v1_5 and SHA-1 "MUST NOT" be used in TLS 1.3 CertificateVerify.
+  if (opts?.tls13 && (p.hash === 'sha1' || (p.key === 'rsa' && !p.pss))) return false;
   try {
     const key = publicKeyFor(spki);
     // An rsaEncryption key may not be used with rsa_pss_pss_* and vice versa (RFC 8446 §4.2.3).
-    // ECDSA curves are not checked here: in TLS 1.2 and in certificates any curve goes with any
-    // hash; the TLS 1.3 handshake checks the curve binding (suites/sigalgs.ts has the curve).
     if (key.asymmetricKeyType !== p.key) return false;
+    // In TLS 1.2 and in certificates any ECDSA curve goes with any hash; TLS 1.3 binds the
+    // curve to the scheme ("ecdsa_secp256r1_sha256" means P-256 with SHA-256).
+    if (opts?.tls13 && p.curve && CURVE_NAMES[key.asymmetricKeyDetails?.namedCurve ?? ''] !== p.curve) return false;
     return nodeVerify(p.hash, message, keyInput(key, p), signature);
   } catch {
     return false;
