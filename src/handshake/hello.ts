@@ -6,7 +6,8 @@
  */
 import type { KeyShare } from '../crypto/provider.js';
 import { TlsError } from '../util/errors.js';
-import { AlertDescription, ExtensionType, ProtocolVersion, PskKeyExchangeMode } from '../wire/registry.js';
+import { AlertDescription, ProtocolVersion, PskKeyExchangeMode } from '../wire/registry.js';
+import { decodeHandshake } from '../wire/handshake/index.js';
 import type { ClientHello, DecodedHandshake, ServerHello } from '../wire/types.js';
 import { checkDowngradeSentinel, isIpLiteral, RECORD_SIZE_LIMIT_TLS13, selectVersion, versionsInRange } from './common/negotiate.js';
 import type { ClientHandshakeConfig, HandshakeIo, HandshakeState, HelloDecision, ServerHandshakeConfig } from './common/state.js';
@@ -118,27 +119,21 @@ export function clientVersionFromServerHello(sh: ServerHello, offer: ClientOffer
   return v;
 }
 
+/** The extension types a ClientHello really carries, read back from its encoding. */
+export function sentExtensionTypes(clientHelloRaw: Uint8Array): Set<number> {
+  const ch = decodeHandshake(clientHelloRaw, ProtocolVersion.TLSv1_3) as ClientHello;
+  return new Set(ch.extensions.map((e) => e.type));
+}
+
 /** Client entry point: queues ClientHello1 and returns the state waiting for ServerHello. */
 export function startClient(io: HandshakeIo, config: ClientHandshakeConfig): HandshakeState {
   const offer = makeClientOffer(io, config);
   const ch = buildClientHello(offer);
-  for (const k of Object.keys(ch.ext)) offer.extensionTypes.add(EXT_OF[k] ?? -1);
   const raw = io.send(ch);
+  offer.extensionTypes = sentExtensionTypes(raw);
   return new ExpectServerHello(config, offer, raw);
 }
 
-/** ClientHello ext field -> extension code point, for the solicited-response check. */
-const EXT_OF: Record<string, number> = {
-  serverName: ExtensionType.server_name,
-  supportedVersions: ExtensionType.supported_versions,
-  supportedGroups: ExtensionType.supported_groups,
-  signatureAlgorithms: ExtensionType.signature_algorithms,
-  keyShares: ExtensionType.key_share,
-  alpn: ExtensionType.application_layer_protocol_negotiation,
-  cookie: ExtensionType.cookie,
-  pskKeyExchangeModes: ExtensionType.psk_key_exchange_modes,
-  recordSizeLimit: ExtensionType.record_size_limit,
-};
 
 /**
  * Server: the protocol version for a ClientHello. Without supported_versions the client is TLS 1.2

@@ -19,7 +19,7 @@ import { Transcript } from '../common/transcript.js';
 import type { ClientHandshakeConfig, HandshakeIo, HandshakeState } from '../common/state.js';
 import { expectType, unexpectedMessage } from '../common/state.js';
 import type { ChainVerdict } from '../common/verifier.js';
-import { buildClientHello, clientVersionFromServerHello, type ClientOffer } from '../hello.js';
+import { buildClientHello, clientVersionFromServerHello, sentExtensionTypes, type ClientOffer } from '../hello.js';
 import { checkCertificateContext, checkChain, CLIENT_CV_CONTEXT, keylogLine, makeFinished, SERVER_CV_CONTEXT, signCertificateVerify, verifyCertificateVerify, verifyFinished } from './auth.js';
 import { HandshakeSecrets, tls13Suite, trafficKey, type Tls13Suite } from './keys.js';
 import { ExpectTraffic } from './traffic.js';
@@ -158,11 +158,11 @@ export class ExpectServerHello implements HandshakeState {
     this.transcript.add(raw);
     // §4.1.2: ClientHello2 repeats ClientHello1 except for key_share, cookie, early_data and padding.
     const offer: ClientOffer = { ...this.offer, shares };
-    if (cookie) offer.extensionTypes = new Set([...this.offer.extensionTypes, ExtensionType.cookie]);
     // §D.4: the compatibility CCS may go "immediately before its second ClientHello".
     io.sendChangeCipherSpec();
-    const ch2 = buildClientHello(offer, cookie);
-    this.transcript.add(io.send(ch2));
+    const ch2Raw = io.send(buildClientHello(offer, cookie));
+    offer.extensionTypes = sentExtensionTypes(ch2Raw);
+    this.transcript.add(ch2Raw);
     return new ExpectServerHello(this.config, offer, raw, this.transcript, { suite, group: group ?? shares[0]!.group, sentCcs: true });
   }
 }
