@@ -5,6 +5,7 @@
  * (null, {} or undefined).
  */
 import { Buffer } from 'node:buffer';
+import { X509Certificate } from 'node:crypto';
 import net from 'node:net';
 import type { TlsConnection } from '../connection/types.js';
 import { toPeerCertificate, type PeerCertificateObject } from './deps.js';
@@ -91,6 +92,17 @@ export abstract class TLSSocketInfo extends net.Socket {
     if (!this.conn) return null;
     const own = this.conn.negotiated?.ownCertificate;
     return own ? toPeerCertificate([own], false) : {};
+  }
+
+  /** The peer's leaf as a node:crypto X509Certificate (undefined before the handshake or without one). */
+  getPeerX509Certificate(): X509Certificate | undefined {
+    const leaf = this.conn?.negotiated?.peerCertificates[0];
+    return leaf ? new X509Certificate(leaf) : undefined;
+  }
+
+  getX509Certificate(): X509Certificate | undefined {
+    const own = this.conn?.negotiated?.ownCertificate;
+    return own ? new X509Certificate(own) : undefined;
   }
 
   getFinished(): Buffer | undefined {

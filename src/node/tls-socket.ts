@@ -11,6 +11,7 @@
  * socket emits 'error' with a Node-style code.
  */
 import { Buffer } from 'node:buffer';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createClientConnection, createServerConnection } from '../connection/index.js';
@@ -32,6 +33,23 @@ import { TLSSocketInfo, u8ToBuffer, type TLSSocketOptions } from './tls-socket-i
 
 export { MAX_SEND_FRAGMENT, MIN_SEND_FRAGMENT } from './tls-socket-info.js';
 export type { ALPNCallback, SNICallback, TLSSocketOptions } from './tls-socket-info.js';
+
+let keyLogStream: WriteStream | null | undefined;
+
+/**
+ * SSLKEYLOGFILE (the NSS key log convention Wireshark, curl and browsers follow): one append-mode
+ * stream per process, opened on first use. Unset → undefined and no key material is ever formatted.
+ */
+function keyLogFile(): WriteStream | undefined {
+  if (keyLogStream === undefined) {
+    const path = process.env.SSLKEYLOGFILE;
+    keyLogStream = path ? createWriteStream(path, { flags: 'a', mode: 0o600 }) : null;
+    keyLogStream?.on('error', () => {
+      keyLogStream = null; // an unwritable key log must not break connections
+    });
+  }
+  return keyLogStream ?? undefined;
+}
 
 interface PendingWrite {
   chunks: Buffer[];
@@ -156,7 +174,7 @@ export class TLSSocket extends TLSSocketInfo {
       // Like Node, the chain verdict is judged here (with checkServerIdentity), not in the engine.
       rejectUnauthorized: false,
       alpnProtocols: parseAlpnProtocols(o.ALPNProtocols),
-      keyLog: this.listenerCount('keylog') > 0,
+      keyLog: this.listenerCount('keylog') > 0 || keyLogFile() !== undefined,
       certificate: this.secureContext.certificates[0],
     });
   }
@@ -170,7 +188,7 @@ export class TLSSocket extends TLSSocketInfo {
       requestCert: !!o.requestCert,
       rejectUnauthorized: !!o.requestCert && o.rejectUnauthorized !== false,
       alpnProtocols: parseAlpnProtocols(o.ALPNProtocols),
-      keyLog: this.listenerCount('keylog') > 0 || (this.server?.listenerCount('keylog') ?? 0) > 0,
+      keyLog: this.listenerCount('keylog') > 0 || (this.server?.listenerCount('keylog') ?? 0) > 0 || keyLogFile() !== undefined,
       pauseOnClientHello: !!(o.SNICallback || o.ALPNCallback),
     });
   }
@@ -264,6 +282,7 @@ export class TLSSocket extends TLSSocketInfo {
           const line = Buffer.from(`${ev.line}\n`, 'latin1');
           this.emit('keylog', line);
           if (this._tlsOptions.isServer) this.server?.emit('keylog', line, this);
+          keyLogFile()?.write(line);
           break;
         }
         case 'trace':
