@@ -396,7 +396,7 @@ export class TLSSocket extends TLSSocketInfo {
         decision.selectedAlpn = selected;
       }
       this.endDecision();
-      this.handleEvents(this.conn.resumeHandshake(decision));
+      this.handleEvents(this.resumeEngine(decision));
       this.flush();
     };
     const sni = o.SNICallback;
@@ -414,10 +414,19 @@ export class TLSSocket extends TLSSocketInfo {
     }
   }
 
+  /** resumeHandshake with the engine's promise kept: failures come back as an error event. */
+  private resumeEngine(decision: ServerHelloDecision): ConnectionEvent[] {
+    try {
+      return this.conn!.resumeHandshake(decision);
+    } catch (err) {
+      return [{ type: 'error', error: err as never }];
+    }
+  }
+
   private rejectHello(alert: number, err: Error | null): void {
     this.endDecision();
     const message = err?.message ?? 'no application protocol';
-    const events = this.conn!.resumeHandshake({ reject: { alert, message } });
+    const events = this.resumeEngine({ reject: { alert, message } });
     this.flush();
     if (err) {
       this.alertQueued = true;
