@@ -131,7 +131,7 @@ export function startClient(io: HandshakeIo, config: ClientHandshakeConfig): Han
   const ch = buildClientHello(offer);
   const raw = io.send(ch);
   offer.extensionTypes = sentExtensionTypes(raw);
-  return new ExpectServerHello(config, offer, raw);
+  return ExpectServerHello.afterClientHello(config, offer, raw);
 }
 
 

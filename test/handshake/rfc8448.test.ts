@@ -187,7 +187,7 @@ function rfcClient(s: number, clientAuth: boolean): Connection {
     serverName: 'server',
     extensionTypes: new Set(ch.extensions.map((e) => e.type)),
   };
-  const client = new Connection(false, config, () => new ExpectServerHello(config, offer, chRaw));
+  const client = new Connection(false, config, () => ExpectServerHello.afterClientHello(config, offer, chRaw));
   assert.deepEqual(client.start(), []);
   assert.equal(client.outgoingBytes, 0);
   return client;

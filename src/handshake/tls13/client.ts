@@ -51,18 +51,20 @@ interface HelloRetry {
 export class ExpectServerHello implements HandshakeState {
   readonly expecting = 'ServerHello';
   readonly acceptsCompatCcs = true;
-  private readonly transcript: Transcript;
 
-  constructor(
+  /** After ClientHello1 (`ch1Raw` is its wire encoding, the start of the transcript). */
+  static afterClientHello(config: ClientHandshakeConfig, offer: ClientOffer, ch1Raw: Uint8Array): ExpectServerHello {
+    const transcript = new Transcript(config.provider);
+    transcript.add(ch1Raw);
+    return new ExpectServerHello(config, offer, transcript);
+  }
+
+  private constructor(
     private readonly config: ClientHandshakeConfig,
     private readonly offer: ClientOffer,
-    ch1Raw: Uint8Array,
-    transcript?: Transcript,
+    private readonly transcript: Transcript,
     private readonly retry?: HelloRetry,
-  ) {
-    this.transcript = transcript ?? new Transcript(config.provider);
-    if (!transcript) this.transcript.add(ch1Raw);
-  }
+  ) {}
 
   handle(io: HandshakeIo, m: DecodedHandshake): HandshakeState {
     const sh = expectType(m, 'server_hello', 'ServerHello');
@@ -163,7 +165,7 @@ export class ExpectServerHello implements HandshakeState {
     const ch2Raw = io.send(buildClientHello(offer, cookie));
     offer.extensionTypes = sentExtensionTypes(ch2Raw);
     this.transcript.add(ch2Raw);
-    return new ExpectServerHello(this.config, offer, raw, this.transcript, { suite, group: group ?? shares[0]!.group, sentCcs: true });
+    return new ExpectServerHello(this.config, offer, this.transcript, { suite, group: group ?? shares[0]!.group, sentCcs: true });
   }
 }
 
