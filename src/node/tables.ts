@@ -4,7 +4,8 @@
  * suites/suites.ts; here they gain the OpenSSL cipher-string attributes (kECDHE, aRSA, AESGCM...).
  */
 import { DEFAULT_TLS13_SUITES, SUITES as CORE_SUITES, isTls13Suite } from '../suites/suites.js';
-import { NamedGroup, SignatureScheme } from '../wire/registry.js';
+import { DEFAULT_GROUPS, groupById, groupByName as coreGroupByName } from '../suites/groups.js';
+import { DEFAULT_SIGALGS, sigAlgById, sigAlgByName } from '../suites/sigalgs.js';
 
 export interface SuiteRow {
   id: number;
@@ -51,84 +52,29 @@ export function suiteById(id: number): SuiteRow | undefined {
 
 export { DEFAULT_TLS13_SUITES };
 
-interface NamedRow {
-  id: number;
-  names: string[];
-}
-
-/** Group spellings accepted in `ecdhCurve` (OpenSSL, NIST and SEC names; case-insensitive). */
-export const GROUPS: readonly NamedRow[] = [
-  { id: NamedGroup.x25519, names: ['X25519'] },
-  { id: NamedGroup.secp256r1, names: ['P-256', 'prime256v1', 'secp256r1'] },
-  { id: NamedGroup.secp384r1, names: ['P-384', 'secp384r1'] },
-  { id: NamedGroup.secp521r1, names: ['P-521', 'secp521r1'] },
-  { id: NamedGroup.x448, names: ['X448'] },
-  { id: NamedGroup.ffdhe2048, names: ['ffdhe2048'] },
-  { id: NamedGroup.ffdhe3072, names: ['ffdhe3072'] },
-  { id: NamedGroup.ffdhe4096, names: ['ffdhe4096'] },
-];
-
-/** 'auto' = OpenSSL's default: X25519 first (fast, misuse-resistant), then the NIST curves. */
-export const DEFAULT_GROUPS = [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1];
-
+/** `ecdhCurve` spellings → group id ('X25519', 'P-256', 'prime256v1', 'secp384r1'...; case-insensitive). */
 export function groupByName(name: string): number | undefined {
-  const lower = name.toLowerCase();
-  return GROUPS.find((g) => g.names.some((n) => n.toLowerCase() === lower))?.id;
+  return coreGroupByName(name)?.id;
 }
 
+/** The short name ('X25519', 'P-256', 'ffdhe2048') used for getEphemeralKeyInfo. */
 export function groupName(id: number): string | undefined {
-  return GROUPS.find((g) => g.id === id)?.names[0];
+  const row = groupById(id);
+  return row ? (row.aliases[0] ?? row.ianaName) : undefined;
 }
 
-/** OpenSSL's "KEYTYPE+HASH" spellings for `sigalgs`, besides the IANA names. */
-const SIGALG_ALIASES: Record<string, number> = {
-  'ECDSA+SHA256': SignatureScheme.ecdsa_secp256r1_sha256,
-  'ECDSA+SHA384': SignatureScheme.ecdsa_secp384r1_sha384,
-  'ECDSA+SHA512': SignatureScheme.ecdsa_secp521r1_sha512,
-  'ECDSA+SHA1': SignatureScheme.ecdsa_sha1,
-  'RSA+SHA256': SignatureScheme.rsa_pkcs1_sha256,
-  'RSA+SHA384': SignatureScheme.rsa_pkcs1_sha384,
-  'RSA+SHA512': SignatureScheme.rsa_pkcs1_sha512,
-  'RSA+SHA1': SignatureScheme.rsa_pkcs1_sha1,
-  'RSA-PSS+SHA256': SignatureScheme.rsa_pss_rsae_sha256,
-  'RSA-PSS+SHA384': SignatureScheme.rsa_pss_rsae_sha384,
-  'RSA-PSS+SHA512': SignatureScheme.rsa_pss_rsae_sha512,
-  'PSS+SHA256': SignatureScheme.rsa_pss_rsae_sha256,
-  'PSS+SHA384': SignatureScheme.rsa_pss_rsae_sha384,
-  'PSS+SHA512': SignatureScheme.rsa_pss_rsae_sha512,
-  ED25519: SignatureScheme.ed25519,
-  ED448: SignatureScheme.ed448,
-};
-
+/** `sigalgs` spellings (IANA or OpenSSL's 'RSA-PSS+SHA256') → scheme id. */
 export function sigalgByName(name: string): number | undefined {
-  const exact = (SignatureScheme as Record<string, number>)[name] ?? (SignatureScheme as Record<string, number>)[name.toLowerCase()];
-  return exact ?? SIGALG_ALIASES[name.toUpperCase()];
+  return sigAlgByName(name)?.id;
 }
 
+/** The name Node reports in getSharedSigalgs(). */
 export function sigalgName(id: number): string | undefined {
-  return Object.entries(SignatureScheme).find(([, v]) => v === id)?.[0];
+  const row = sigAlgById(id);
+  return row ? (row.opensslNames[0] ?? row.ianaName) : undefined;
 }
 
-/**
- * Default signature schemes, strongest-first within each family; SHA-1 schemes are left out
- * (RFC 8446 §4.2.3: "SHA-1 ... SHOULD NOT be offered" for signatures in the handshake).
- */
-export const DEFAULT_SIGALGS = [
-  SignatureScheme.ecdsa_secp256r1_sha256,
-  SignatureScheme.ecdsa_secp384r1_sha384,
-  SignatureScheme.ecdsa_secp521r1_sha512,
-  SignatureScheme.ed25519,
-  SignatureScheme.ed448,
-  SignatureScheme.rsa_pss_rsae_sha256,
-  SignatureScheme.rsa_pss_rsae_sha384,
-  SignatureScheme.rsa_pss_rsae_sha512,
-  SignatureScheme.rsa_pss_pss_sha256,
-  SignatureScheme.rsa_pss_pss_sha384,
-  SignatureScheme.rsa_pss_pss_sha512,
-  SignatureScheme.rsa_pkcs1_sha256,
-  SignatureScheme.rsa_pkcs1_sha384,
-  SignatureScheme.rsa_pkcs1_sha512,
-];
+export { DEFAULT_GROUPS, DEFAULT_SIGALGS };
 
 /** Node 20's tls.DEFAULT_CIPHERS, verbatim. */
 export const NODE_DEFAULT_CIPHERS =
