@@ -122,6 +122,23 @@ describe('ALPN and client certificates', () => {
   });
 });
 
+describe('client certificates required', () => {
+  it('requestCert + rejectUnauthorized: a client without a certificate is refused (certificate_required), both sides report it', async () => {
+    const { key, cert } = localhostCert();
+    const server = tls.createServer({ key, cert, requestCert: true, rejectUnauthorized: true, ca: cert });
+    server.on('secureConnection', () => assert.fail('an unauthenticated client was accepted'));
+    const port = await listen(server);
+    const reported = once<[Error & { code: string }]>(server, 'tlsClientError');
+    const c = tls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: cert });
+    const [err] = await once<[Error & { code: string }]>(c, 'error');
+    // TLS 1.3: the client finishes first, then the server's alert arrives.
+    assert.equal(err.code, 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED');
+    const [serverErr] = await reported;
+    assert.match(serverErr.code, /^ERR_SSL_/);
+    server.close();
+  });
+});
+
 describe('server failures', () => {
   const { key, cert } = localhostCert();
 
