@@ -23,7 +23,7 @@ import { MIN_FRAGMENT_LENGTH as RECORD_WRITER_MIN_FRAGMENT } from '../record/lim
 import { TlsError } from '../util/errors.js';
 import { concatBytes } from '../util/bytes.js';
 import type { HandshakeEvent, HandshakeIo, HandshakeState, HandshakeSummary, TrafficKeyInstall } from '../handshake/common/state.js';
-import { messageName } from '../handshake/common/state.js';
+import { describeMessage } from '../handshake/common/trace.js';
 import { startClient, startServer } from '../handshake/hello.js';
 import { ExpectTraffic } from '../handshake/tls13/traffic.js';
 import type { ClientConfig, ConnectionEvent, NegotiatedParams, ServerConfig, ServerHelloDecision, TlsConnection } from './types.js';
@@ -337,8 +337,7 @@ export class Connection implements TlsConnection {
   }
 
   private trace(direction: 'sent' | 'received', msg: HandshakeMessage, raw: Uint8Array): void {
-    const name = msg.type === 'server_hello' && msg.isHelloRetryRequest ? 'HelloRetryRequest' : messageName(msg.type);
-    this.events.push({ type: 'trace', direction, message: `${name} (${raw.length} bytes)` });
+    this.events.push({ type: 'trace', direction, message: describeMessage(msg, raw.length) });
   }
 
   /** Runs `fn`; a TlsError becomes `fatal`, anything else becomes internal_error. */
