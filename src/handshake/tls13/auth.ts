@@ -55,7 +55,8 @@ export function verifyCertificateVerify(
     throw new TlsError(AlertDescription.illegal_parameter, 'PeerSignedWithSchemeNotOffered', `CertificateVerify uses ${nameOf(SignatureScheme, cv.scheme)}, which we did not offer for TLS 1.3`);
   }
   const spki = verifier.publicKeyOf(leaf);
-  if (!p.verifySignature(cv.scheme, spki, signedContent(context, transcriptHash), cv.signature)) {
+  // tls13: the ECDSA curve must match the scheme and PKCS#1 v1.5/SHA-1 are refused (§4.2.3).
+  if (!p.verifySignature(cv.scheme, spki, signedContent(context, transcriptHash), cv.signature, { tls13: true })) {
     throw new TlsError(AlertDescription.decrypt_error, 'BadCertificateVerifySignature', `CertificateVerify signature (${nameOf(SignatureScheme, cv.scheme)}) does not verify with the certificate's key`);
   }
   return signatureVerified();
