@@ -231,3 +231,18 @@ test('server: the second ClientHello must repeat the first and carry one share f
     assert.equal(e.reason, reason, name);
   }
 });
+
+test('client: a HelloRetryRequest cookie is echoed in ClientHello2 with a share for the requested group', () => {
+  const { client } = makePair({ client: { groups: [NamedGroup.x25519, NamedGroup.secp256r1] } });
+  const ch = clientHelloOf(client);
+  const cookie = Uint8Array.of(7, 7, 7, 7);
+  assert.deepEqual(errorsOf(client.receive(hrrFor(ch, NamedGroup.secp256r1, { ext: { supportedVersion: 0x0304, selectedGroup: NamedGroup.secp256r1, cookie } }))), []);
+  const out = takeAll(client);
+  assert.deepEqual([...out.subarray(0, 6)], [20, 3, 3, 0, 1, 1], 'compatibility CCS first');
+  const ch2 = decodeHandshake(out.subarray(11), ProtocolVersion.TLSv1_3) as ClientHello;
+  assert.deepEqual(ch2.ext.cookie, cookie);
+  assert.deepEqual(ch2.ext.keyShares!.map((k) => k.group), [NamedGroup.secp256r1]);
+  assert.deepEqual(ch2.random, ch.random);
+  assert.deepEqual(ch2.legacySessionId, ch.legacySessionId);
+  assert.deepEqual(ch2.ext.supportedVersions, ch.ext.supportedVersions);
+});
