@@ -11,7 +11,6 @@
  * socket emits 'error' with a Node-style code.
  */
 import { Buffer } from 'node:buffer';
-import { createWriteStream, type WriteStream } from 'node:fs';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createClientConnection, createServerConnection } from '../connection/index.js';
@@ -27,29 +26,13 @@ import {
   toNodeError,
   verifyError,
 } from './errors.js';
+import { keyLogFile } from './keylog-file.js';
 import { defaultServername, parseAlpnProtocols } from './options.js';
 import { SecureContext, createSecureContext, isSecureContext } from './secure-context.js';
 import { TLSSocketInfo, u8ToBuffer, type TLSSocketOptions } from './tls-socket-info.js';
 
 export { MAX_SEND_FRAGMENT, MIN_SEND_FRAGMENT } from './tls-socket-info.js';
 export type { ALPNCallback, SNICallback, TLSSocketOptions } from './tls-socket-info.js';
-
-let keyLogStream: WriteStream | null | undefined;
-
-/**
- * SSLKEYLOGFILE (the NSS key log convention Wireshark, curl and browsers follow): one append-mode
- * stream per process, opened on first use. Unset → undefined and no key material is ever formatted.
- */
-function keyLogFile(): WriteStream | undefined {
-  if (keyLogStream === undefined) {
-    const path = process.env.SSLKEYLOGFILE;
-    keyLogStream = path ? createWriteStream(path, { flags: 'a', mode: 0o600 }) : null;
-    keyLogStream?.on('error', () => {
-      keyLogStream = null; // an unwritable key log must not break connections
-    });
-  }
-  return keyLogStream ?? undefined;
-}
 
 interface PendingWrite {
   chunks: Buffer[];
@@ -204,10 +187,18 @@ export class TLSSocket extends TLSSocketInfo {
     } catch (err) {
       events = [{ type: 'error', error: err as never }];
     }
-    // Send what the engine queued (handshake replies, alerts) before acting on its events.
-    this.flush();
-    this.handleEvents(events);
-    this.flush();
+    // Send what the engine queued (handshake replies, alerts) before acting on its events, and
+    // cork so that data written from 'secureConnect' leaves with the Finished in one segment: a
+    // separate small write would wait for the peer's delayed ACK under Nagle (~40 ms).
+    const raw = this.raw;
+    if (!this.secureEstablished) raw?.cork();
+    try {
+      this.flush();
+      this.handleEvents(events);
+      this.flush();
+    } finally {
+      if (raw && raw.writableCorked > 0) raw.uncork();
+    }
   }
 
   private onRawEnd(): void {
