@@ -26,6 +26,9 @@ export interface ServerOptions extends SecureContextOptions {
   ALPNCallback?: ALPNCallback;
   allowHalfOpen?: boolean;
   pauseOnConnect?: boolean;
+  noDelay?: boolean;
+  keepAlive?: boolean;
+  keepAliveInitialDelay?: number;
   enableTrace?: boolean;
   ticketKeys?: Uint8Array;
 }
@@ -61,7 +64,13 @@ export class Server extends net.Server {
       opts = options;
     }
     // The transport stays half-open so a close_notify can still be written after the peer's FIN.
-    super({ allowHalfOpen: true, pauseOnConnect: !!opts.pauseOnConnect });
+    super({
+      allowHalfOpen: true,
+      pauseOnConnect: !!opts.pauseOnConnect,
+      noDelay: !!opts.noDelay,
+      keepAlive: !!opts.keepAlive,
+      keepAliveInitialDelay: opts.keepAliveInitialDelay ?? 0,
+    });
     this.requestCert = opts.requestCert === true;
     this.rejectUnauthorized = opts.rejectUnauthorized !== false;
     this.socketAllowHalfOpen = !!opts.allowHalfOpen;

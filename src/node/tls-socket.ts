@@ -64,7 +64,10 @@ export class TLSSocket extends TLSSocketInfo {
   cleartextWritten = 0;
 
   constructor(socket?: Duplex | null, options: TLSSocketOptions = {}) {
-    super({ allowHalfOpen: options.allowHalfOpen ?? (socket as net.Socket | undefined)?.allowHalfOpen ?? false });
+    super({
+      allowHalfOpen: options.allowHalfOpen ?? (socket as net.Socket | undefined)?.allowHalfOpen ?? false,
+      ...(options.highWaterMark !== undefined ? { highWaterMark: options.highWaterMark } : {}),
+    } as net.SocketConstructorOpts);
     this._tlsOptions = { ...options };
     this.server = options.server;
     this.traceEnabled = !!options.enableTrace;
