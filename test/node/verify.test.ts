@@ -76,6 +76,7 @@ describe('client verification of the server', () => {
     await once(c, 'secureConnect');
     assert.equal(c.authorized, true);
     assert.equal(seen?.subject?.CN, 'localhost');
+    assert.ok(seen && 'issuerCertificate' in seen, 'a user callback gets the detailed chain, as in Node');
     assert.equal((c.getPeerCertificate() as { subject: { CN: string } }).subject.CN, 'localhost');
     c.destroy();
   });
