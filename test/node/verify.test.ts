@@ -39,6 +39,25 @@ describe('client verification of the server', () => {
     assert.equal(secure, false);
   });
 
+  it('data written before the handshake never reaches a server that failed verification', async () => {
+    const other = selfSigned('localhost', 'DNS:localhost');
+    const received: Buffer[] = [];
+    const spy = tls.createServer({ key: other.key, cert: other.cert }, (s) => {
+      s.on('data', (d: Buffer) => received.push(d));
+      s.on('error', () => {});
+    });
+    spy.on('tlsClientError', () => {});
+    spy.listen(0, '127.0.0.1');
+    await once(spy, 'listening');
+    const c = tls.connect({ port: (spy.address() as AddressInfo).port, host: '127.0.0.1', servername: 'localhost', ca: cert });
+    c.write('secret before verification');
+    const [err] = await once<[Error & { code: string }]>(c, 'error');
+    assert.equal(err.code, 'DEPTH_ZERO_SELF_SIGNED_CERT');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(Buffer.concat(received).length, 0);
+    spy.close();
+  });
+
   it('node:tls reports the same code for the same case (parity check)', async () => {
     const c = nodeTls.connect({ port, host: '127.0.0.1', servername: 'localhost' });
     const [err] = await once<[Error & { code: string }]>(c, 'error');
