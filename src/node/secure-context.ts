@@ -158,6 +158,8 @@ function configureCa(ctx: SecureContext, o: SecureContextOptions, name: string):
   const entries = validateBinaryOrArray(o.ca, `${name}.ca`);
   const ders: Uint8Array[] = [];
   for (const entry of entries) ders.push(...pemCertificates(toText(entry)));
+  // Parse now: a broken anchor is a configuration error, not a failure of some later handshake.
+  for (const der of ders) parseCertificateOption(der, `${name}.ca`);
   ctx.ca = ders;
 }
 
@@ -188,7 +190,7 @@ function configureKeysAndCerts(ctx: SecureContext, o: SecureContextOptions, name
         reason: 'no start line',
       });
     }
-    const spki = parseCertificate(chain[0]!).spki;
+    const spki = parseCertificateOption(chain[0]!, `${name}.cert`).spki;
     const key = keys.find((k) => sameBytes(k.publicKeySpki, spki));
     if (!key) {
       if (keys.length === 0) continue; // a cert without a key is inert, as in OpenSSL
@@ -198,6 +200,15 @@ function configureKeysAndCerts(ctx: SecureContext, o: SecureContextOptions, name
       });
     }
     ctx.certificates.push({ chain, key });
+  }
+}
+
+/** parseCertificate with a Node-style error naming the option, for certificates we are given. */
+function parseCertificateOption(der: Uint8Array, option: string): ReturnType<typeof parseCertificate> {
+  try {
+    return parseCertificate(der);
+  } catch (err) {
+    throw codedError('ERR_TLS_INVALID_CERTIFICATE', `${option}: ${(err as Error).message}`, Error, { cause: err });
   }
 }
 

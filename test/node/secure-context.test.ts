@@ -186,3 +186,26 @@ describe('createSecureContext: encrypted keys', () => {
     );
   });
 });
+
+describe('createSecureContext: bad material', () => {
+  it('every malformed key, certificate or CA fails at once with a coded Error', () => {
+    const { key, cert } = localhostCert();
+    const badDer = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n';
+    const cases: [string, Parameters<typeof createSecureContext>[0]][] = [
+      ['garbage key', { key: 'nope', cert }],
+      ['certificate with bad DER', { key, cert: badDer }],
+      ['CA with bad DER', { ca: badDer }],
+      ['certificate without PEM', { key, cert: 'xyz' }],
+      ['CA with bad base64', { ca: '-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n' }],
+      ['key given as a certificate', { key: cert, cert }],
+    ];
+    for (const [what, opts] of cases) {
+      assert.throws(
+        () => createSecureContext(opts),
+        (e: unknown) => e instanceof Error && typeof (e as { code?: unknown }).code === 'string',
+        what,
+      );
+    }
+    assert.throws(() => createSecureContext({ key, cert: badDer }), code('ERR_TLS_INVALID_CERTIFICATE'));
+  });
+});
