@@ -7,7 +7,8 @@ import net, { type AddressInfo } from 'node:net';
 import nodeTls from 'node:tls';
 import { describe, it } from 'node:test';
 import tls, { type TLSSocket } from '../../src/index.js';
-import { localhostCert, once, selfSigned } from './helpers.js';
+import { randomBytes } from 'node:crypto';
+import { duplexPair, localhostCert, once, selfSigned } from './helpers.js';
 
 async function listen(server: net.Server): Promise<number> {
   server.listen(0, '127.0.0.1');
@@ -167,6 +168,31 @@ describe('server failures', () => {
     assert.match(err.code, /^ERR_SSL_/);
     raw.destroy();
     server.close();
+  });
+
+  it('random bytes (alone or after a record header) only ever give tlsClientError, with a Node code', async () => {
+    const server = tls.createServer({ key, cert });
+    const uncaught: Error[] = [];
+    const onUncaught = (e: Error) => uncaught.push(e);
+    process.on('uncaughtException', onUncaught);
+    try {
+      for (let i = 0; i < 30; i++) {
+        const [a, b] = duplexPair();
+        b.on('data', () => {});
+        b.on('error', () => {});
+        const reported = once<[Error & { code?: string }]>(server, 'tlsClientError');
+        server.emit('connection', a);
+        const junk = randomBytes(1 + (i * 37) % 600);
+        if (i % 2) junk.set([0x16, 0x03, 0x01, junk.length >> 8, junk.length & 0xff]); // plausible header
+        b.write(junk);
+        b.end();
+        const [err] = await reported;
+        assert.equal(typeof err.code, 'string', String(err));
+      }
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+    assert.deepEqual(uncaught, []);
   });
 
   it('a client that disconnects mid-handshake: ECONNRESET "socket hang up" on the server', async () => {
