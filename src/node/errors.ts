@@ -181,6 +181,8 @@ const LOCAL_ALERT_REASONS: Record<number, string> = {
 const REASON_PATTERNS: [RegExp, string][] = [
   [/version.*(record|header)|(record|header).*version|not.?tls|wrongversion/i, 'WRONG_VERSION_NUMBER'],
   [/finished/i, 'DIGEST_CHECK_FAILED'],
+  // No certificate, or none the client's signature_algorithms allow: OpenSSL's tls_choose_sigalg.
+  [/NoCertificateFor/i, 'NO_SUITABLE_SIGNATURE_ALGORITHM'],
   [/signature/i, 'BAD_SIGNATURE'],
   [/keyshare|key_share|group/i, 'BAD_KEY_SHARE'],
   [/alpn|applicationprotocol/i, 'NO_APPLICATION_PROTOCOL'],
