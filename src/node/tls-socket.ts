@@ -207,7 +207,16 @@ export class TLSSocket extends TLSSocketInfo {
 
   private onRawEnd(): void {
     if (!this.secureEstablished) {
-      this.destroy(connReset(this._tlsOptions.isServer ? 'socket hang up' : DISCONNECTED_BEFORE_SECURE));
+      if (this._tlsOptions.isServer || this.peerEnded) {
+        this.destroy(connReset(this._tlsOptions.isServer ? 'socket hang up' : DISCONNECTED_BEFORE_SECURE));
+        return;
+      }
+      // Node's client ends its readable side first and fails from that 'end' (onConnectEnd in
+      // lib/_tls_wrap.js): the application sees 'end', then ECONNRESET, then 'close'.
+      this.peerEnded = true;
+      this.once('end', () => this.destroy(connReset(DISCONNECTED_BEFORE_SECURE)));
+      this.push(null);
+      this.read(0);
       return;
     }
     // A TCP FIN without close_notify after the handshake ends the stream, as Node does.
@@ -219,6 +228,8 @@ export class TLSSocket extends TLSSocketInfo {
 
   private onRawClose(): void {
     if (this.destroyed) return;
+    // A client whose raw side just ended fails from its own 'end' (see onRawEnd), due next tick.
+    if (!this.secureEstablished && this.peerEnded && !this._tlsOptions.isServer && !this.readableEnded) return;
     if (!this.secureEstablished) this.onRawEnd();
     else this.destroy();
   }
