@@ -6,7 +6,7 @@
  * (ERR_SSL_NO_CIPHER_MATCH, as Node reports it).
  */
 import { codedError } from './errors.js';
-import { DEFAULT_TLS13_SUITES, SUITES, type SuiteRow } from './tables.js';
+import { SUITES, type SuiteRow } from './tables.js';
 
 export interface CipherSelection {
   /** TLS 1.3 suites in preference order; empty when the string named none. */
@@ -70,9 +70,4 @@ export function selectCiphers(cipherString: string): CipherSelection {
   const result = { tls13, tls12: tls12.map((r) => r.id), noTls13Named: !named13 };
   if (result.tls13.length === 0 && result.tls12.length === 0) throw noMatch();
   return result;
-}
-
-/** The suites for an unset `ciphers` option resolve through the same path as Node's default string. */
-export function defaultTls13Suites(): number[] {
-  return [...DEFAULT_TLS13_SUITES];
 }
