@@ -136,6 +136,8 @@ export interface ChildOptions {
   cipher?: string;
   connections?: number;
   lateEnv?: string;
+  /** Added to CHILD_RUN_TIMEOUT_MS for a slow beforeConnect. */
+  extraTimeoutMs?: number;
   /** Called with the server port before the client connects (the child waits for it). */
   beforeConnect?: (serverPort: number) => Promise<void>;
 }
@@ -169,7 +171,7 @@ export function runSessions(o: ChildOptions): Promise<ChildRun> {
     }
   });
   child.stdin.on('error', () => {});
-  const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_RUN_TIMEOUT_MS);
+  const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_RUN_TIMEOUT_MS + (o.extraTimeoutMs ?? 0));
   return new Promise((resolve) => {
     child.on('close', (code) => {
       clearTimeout(timer);

@@ -21,7 +21,7 @@ import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
 import { connect, createServer } from '../../src/index.js';
 import { createDevCertificate } from '../../src/pki/build/index.js';
 
-/** Bounds every session; the parent has its own, longer, timeout. */
+/** Bounds the sessions (from 'go'); the parent has its own, longer, timeout. */
 const CHILD_TIMEOUT_MS = 15_000;
 
 export function clientPlaintext(token: string): string {
@@ -99,7 +99,15 @@ async function main(): Promise<void> {
   await once(server, 'listening');
   const serverPort = (server.address() as net.AddressInfo).port;
   process.stdout.write(`LISTENING ${serverPort}\n`);
-  if (values['wait-go']) await once(process.stdin, 'data');
+  if (values['wait-go']) {
+    process.stdin.once('end', () => process.exit(3)); // the parent went away
+    await once(process.stdin, 'data');
+  }
+  // The bound starts now: the parent may take its time starting a capture before 'go'.
+  setTimeout(() => {
+    process.stderr.write('session-child: timed out\n');
+    process.exit(2);
+  }, CHILD_TIMEOUT_MS).unref();
 
   for (let i = 0; i < Number(values.connections); i++) {
     if (i === 1 && values['late-env']) process.env.SSLKEYLOGFILE = values['late-env'];
@@ -134,10 +142,6 @@ async function main(): Promise<void> {
 
 // Only when run as a script (the tests import the plaintext helpers).
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'))) {
-  setTimeout(() => {
-    process.stderr.write('session-child: timed out\n');
-    process.exit(2);
-  }, CHILD_TIMEOUT_MS).unref();
   main().then(
     () => process.exit(0),
     (err: unknown) => {
