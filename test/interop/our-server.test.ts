@@ -173,31 +173,36 @@ test(`curl ⇄ ${implName} server (HTTP over TLS 1.3)`, { timeout: 20_000 }, asy
   }
 });
 
+/** Connects with `connect`, sends 1 MiB, and checks the echo byte for byte. */
+async function echoMebibyte(connect: typeof nodeTls.connect, port: number, ca: string, seed: number): Promise<void> {
+  const payload = patternBytes(1 << 20, seed);
+  const sock = connect({ host: '127.0.0.1', port, servername: 'localhost', ca });
+  await new Promise<void>((r, j) => {
+    sock.once('secureConnect', r);
+    sock.once('error', j);
+  });
+  assert.equal(sock.authorized, true);
+  assert.equal(sock.getProtocol(), 'TLSv1.3');
+  const chunks: Buffer[] = [];
+  let n = 0;
+  const done = new Promise<void>((r, j) => {
+    sock.on('data', (d: Buffer) => {
+      chunks.push(d);
+      n += d.length;
+      if (n >= payload.length) r();
+    });
+    sock.once('error', j);
+  });
+  sock.write(payload);
+  await done;
+  assert.ok(Buffer.concat(chunks).equals(payload), 'echoed bytes differ');
+  sock.end();
+}
+
 test(`node:tls client ⇄ ${implName} server: 1 MiB echoed and compared`, { timeout: 30_000 }, async () => {
-  const certs = makeCerts('ec-p256');
   const s = await startEcho();
   try {
-    const payload = patternBytes(1 << 20, 7);
-    const sock = nodeTls.connect({ host: '127.0.0.1', port: s.port, servername: 'localhost', ca: certs.caCert });
-    await new Promise<void>((r, j) => {
-      sock.once('secureConnect', r);
-      sock.once('error', j);
-    });
-    assert.equal(sock.authorized, true);
-    const chunks: Buffer[] = [];
-    let n = 0;
-    const done = new Promise<void>((r, j) => {
-      sock.on('data', (d: Buffer) => {
-        chunks.push(d);
-        n += d.length;
-        if (n >= payload.length) r();
-      });
-      sock.once('error', j);
-    });
-    sock.write(payload);
-    await done;
-    assert.ok(Buffer.concat(chunks).equals(payload), 'echoed bytes differ');
-    sock.end();
+    await echoMebibyte(nodeTls.connect, s.port, makeCerts('ec-p256').caCert, 7);
   } finally {
     await s.close();
   }
@@ -208,29 +213,7 @@ test(`${implName} client ⇄ node:tls server: 1 MiB echoed and compared`, { time
   const server = nodeTls.createServer({ key: certs.key, cert: certs.cert }, (s) => s.pipe(s));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {
-    const port = (server.address() as { port: number }).port;
-    const payload = patternBytes(1 << 20, 11);
-    const sock = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: certs.caCert });
-    await new Promise<void>((r, j) => {
-      sock.once('secureConnect', r);
-      sock.once('error', j);
-    });
-    assert.equal(sock.authorized, true);
-    assert.equal(sock.getProtocol(), 'TLSv1.3');
-    const chunks: Buffer[] = [];
-    let n = 0;
-    const done = new Promise<void>((r, j) => {
-      sock.on('data', (d: Buffer) => {
-        chunks.push(d);
-        n += d.length;
-        if (n >= payload.length) r();
-      });
-      sock.once('error', j);
-    });
-    sock.write(payload);
-    await done;
-    assert.ok(Buffer.concat(chunks).equals(payload), 'echoed bytes differ');
-    sock.end();
+    await echoMebibyte(tls.connect, (server.address() as { port: number }).port, certs.caCert, 11);
   } finally {
     await new Promise<void>((r) => server.close(() => r()));
   }
