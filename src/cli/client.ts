@@ -9,7 +9,7 @@ import { isIP } from 'node:net';
 import { type Command, CliError, EXIT_FAILURE, EXIT_OK, flag, list, oneOf, str, UsageError, type Io, type ParsedArgs } from './command.js';
 import { readText, resolveSecret } from './io.js';
 import { pfxKeyAndCert } from './pkcs12.js';
-import { alpnList, formatSession, PROTOCOL_VERSIONS, sessionInfo, tlsModule, type PeerCertificateLike, type TlsSocketLike } from './tls-api.js';
+import { alpnList, certKey, formatSession, PROTOCOL_VERSIONS, sessionInfo, tlsModule, type PeerCertificateLike, type TlsSocketLike } from './tls-api.js';
 import { encodePem } from '../pki/pem.js';
 
 export const DEFAULT_TLS_PORT = 443;
@@ -134,9 +134,9 @@ Examples:
 /** The peer certificates as PEM, leaf first, from getPeerCertificate(true).raw links. */
 function peerPems(socket: TlsSocketLike): string[] {
   const out: string[] = [];
-  const seen = new Set<unknown>();
-  for (let c = socket.getPeerCertificate(true) as PeerCertificateLike | null; c?.raw && !seen.has(c) && out.length < 16; c = c.issuerCertificate ?? null) {
-    seen.add(c);
+  const seen = new Set<string>();
+  for (let c = socket.getPeerCertificate(true) as PeerCertificateLike | null; c?.raw && !seen.has(certKey(c)) && out.length < 16; c = c.issuerCertificate ?? null) {
+    seen.add(certKey(c));
     out.push(encodePem('CERTIFICATE', c.raw));
   }
   return out;

@@ -73,13 +73,20 @@ function nameText(n: Record<string, string | string[]> | undefined): string {
   return Object.entries(n).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`).join(', ');
 }
 
-/** The peer chain, leaf first, from getPeerCertificate(true) (issuerCertificate links; a self-link ends it). */
+/** Identifies a certificate object by its bytes (or, without raw, its fingerprint and subject). */
+export function certKey(c: PeerCertificateLike): string {
+  return c.raw ? Buffer.from(c.raw).toString('base64') : `${c.fingerprint256 ?? ''}|${nameText(c.subject)}`;
+}
+
+/** The peer chain, leaf first, from getPeerCertificate(true) (issuerCertificate links; a repeated certificate ends it). */
 export function peerChain(socket: TlsSocketLike): ChainEntry[] {
   const out: ChainEntry[] = [];
   let cert = socket.getPeerCertificate(true) as PeerCertificateLike | null;
-  const seen = new Set<PeerCertificateLike>();
-  while (cert && Object.keys(cert).length > 0 && !seen.has(cert) && out.length < 16) {
-    seen.add(cert);
+  // By content, not identity: Node links a self-signed peer to a copy of the trusted one, which
+  // links to itself (three objects, one certificate).
+  const seen = new Set<string>();
+  while (cert && Object.keys(cert).length > 0 && !seen.has(certKey(cert)) && out.length < 16) {
+    seen.add(certKey(cert));
     const d = cert.raw ? describeCertificate(cert.raw) : undefined;
     out.push({
       depth: out.length,

@@ -158,6 +158,18 @@ test('ts-tls client --ca trusts the test CA: verification OK', async (t) => {
   assert.match(keylog, /^CLIENT_TRAFFIC_SECRET_0 [0-9a-f]{64} (?:[0-9a-f]{64}|[0-9a-f]{96})$/m);
 });
 
+test('ts-tls client shows a self-signed server certificate once (Node links it to a copy of the trusted one)', async () => {
+  const { server, port } = await ourServer('--key', files.selfKey, '--cert', files.selfCert);
+  const client = peer(process.execPath, [BIN, 'client', `localhost:${port}`, '--ca', files.selfCert, '--showcerts']);
+  await client.waitFor(/verification: (OK|FAILED.*)\n|error: .*\n/);
+  assert.match(client.output(), /verification: OK/);
+  assert.equal(client.output().match(/^ {2}\d+ s: /gm)?.length, 1, client.output());
+  assert.equal(client.output().split('-----BEGIN CERTIFICATE-----').length - 1, 1, client.output());
+  client.proc.stdin!.end();
+  assert.equal(await client.exited(5000), 0);
+  server.kill();
+});
+
 test('ts-tls probe reports what openssl s_server was limited to (suites, groups, ALPN); TLS 1.2 untested, not "no"', async (t) => {
   if (!requirePeer(t, 'openssl')) return;
   const port = await freePort();
