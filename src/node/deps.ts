@@ -6,7 +6,7 @@
 import type { CryptoProvider } from '../crypto/provider.js';
 import { nodeCryptoProvider } from '../crypto/node/index.js';
 import type { CertificateVerifier } from '../handshake/common/verifier.js';
-import { bundledRootDers } from '../pki/root-store.js';
+import { bundledRootDers, defaultTrustStore } from '../pki/root-store.js';
 import { createCertificateVerifier } from '../pki/verifier.js';
 import { checkServerIdentity as nodeCheckServerIdentity } from './check-server-identity.js';
 import { installExtraCaCertificates } from './extra-ca.js';
@@ -18,6 +18,8 @@ export interface VerifierOptions {
   ca?: Uint8Array[];
   /** DER CRLs. */
   crl?: Uint8Array[];
+  /** Accept a path ending at any `ca` certificate (Node's allowPartialTrustChain). */
+  allowPartialTrustChain?: boolean;
 }
 
 export type VerifierFactory = (opts: VerifierOptions) => CertificateVerifier;
@@ -33,6 +35,12 @@ export function createVerifier(opts: VerifierOptions): CertificateVerifier {
   // NODE_EXTRA_CA_CERTS joins the default store before the first context that uses it, as in Node.
   if (!opts.ca) installExtraCaCertificates();
   return verifierFactory(opts);
+}
+
+/** The default anchors (bundled roots + NODE_EXTRA_CA_CERTS), for contexts that add to them (pfx CAs). */
+export function defaultAnchorDers(): Uint8Array[] {
+  installExtraCaCertificates();
+  return defaultTrustStore().certificates().map((c) => c.der);
 }
 
 /** Replaces the provider and/or verifier factory for contexts created afterwards (tests, embedders). */

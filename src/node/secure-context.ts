@@ -11,7 +11,7 @@ import { decodePem, pemCertificates } from '../pki/pem.js';
 import { parseCertificate } from '../pki/x509.js';
 import { selectCiphers } from './cipher-list.js';
 import { liveDefaults } from './defaults.js';
-import { createVerifier, defaultProvider } from './deps.js';
+import { createVerifier, defaultProvider, defaultAnchorDers } from './deps.js';
 import { codedError, errInvalidArgType, errInvalidArgValue } from './errors.js';
 import {
   TLS1_2_VERSION,
@@ -25,6 +25,7 @@ import {
   validateString,
   type BinaryLike,
 } from './options.js';
+import { loadPfxOption } from './pfx.js';
 import { DEFAULT_GROUPS, DEFAULT_SIGALGS, groupByName, sigalgByName } from './tables.js';
 
 export interface KeyObjectOption {
@@ -47,6 +48,8 @@ export interface SecureContextOptions {
   secureProtocol?: string;
   honorCipherOrder?: boolean;
   sessionIdContext?: string;
+  /** Trust a chain that ends at any `ca` certificate, not only at a self-signed root (Node 20.17+). */
+  allowPartialTrustChain?: boolean;
 }
 
 /** The credentials object: what every connection made with it shares. */
@@ -57,6 +60,9 @@ export class SecureContext {
   /** DER trust anchors from `ca`; undefined = the default root store. */
   ca: Uint8Array[] | undefined;
   crl: Uint8Array[] | undefined;
+  /** CA certificates found in `pfx` files: trusted on top of `ca` or the default roots, as in Node. */
+  pfxTrusted: Uint8Array[] = [];
+  allowPartialTrustChain = false;
   minVersion = TLS1_2_VERSION;
   maxVersion = TLS1_3_VERSION;
   cipherSuites: number[] = [];
@@ -72,7 +78,15 @@ export class SecureContext {
 
   /** Built on first use so a server-only context never loads the root store. */
   get verifier(): CertificateVerifier {
-    this.verifierCache ??= createVerifier({ provider: this.provider, ca: this.ca, crl: this.crl });
+    if (!this.verifierCache) {
+      const ca = this.pfxTrusted.length ? [...(this.ca ?? defaultAnchorDers()), ...this.pfxTrusted] : this.ca;
+      this.verifierCache = createVerifier({
+        provider: this.provider,
+        ca,
+        crl: this.crl,
+        ...(this.allowPartialTrustChain ? { allowPartialTrustChain: true } : {}),
+      });
+    }
     return this.verifierCache;
   }
 
@@ -116,13 +130,21 @@ export function configSecureContext(ctx: SecureContext, options: SecureContextOp
   configureCa(ctx, options, name);
   configureKeysAndCerts(ctx, options, name);
   configureSigalgs(ctx, options, name);
-  if (options.pfx !== undefined && options.pfx !== null) {
-    throw codedError('ERR_TLS_PFX_UNSUPPORTED', 'options.pfx is not supported yet by ts-tls; use key and cert', TypeError);
-  }
+  configurePfx(ctx, options);
   configureCiphers(ctx, options, name);
   configureEcdhCurve(ctx, options, name);
   configureCrl(ctx, options, name);
   if (options.honorCipherOrder !== undefined) ctx.honorCipherOrder = !!options.honorCipherOrder;
+  if (options.allowPartialTrustChain) ctx.allowPartialTrustChain = true;
+}
+
+/** `pfx` (Node loads it after key/cert): each file adds a certified key and trusts its CA certificates. */
+function configurePfx(ctx: SecureContext, o: SecureContextOptions): void {
+  if (o.pfx === undefined || o.pfx === null) return;
+  for (const loaded of loadPfxOption(o.pfx, o.passphrase ?? undefined, ctx.provider)) {
+    ctx.certificates.push({ chain: loaded.chain, key: loaded.key });
+    ctx.pfxTrusted.push(...loaded.trusted);
+  }
 }
 
 function configureVersions(ctx: SecureContext, o: SecureContextOptions): void {

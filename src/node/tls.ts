@@ -27,7 +27,12 @@ export interface ConnectionOptions extends TLSSocketOptions {
   localPort?: number;
   family?: number;
   lookup?: unknown;
+  /** Smallest DHE prime accepted (TLS 1.2 DHE only; validated now, used once TLS 1.2 lands). */
+  minDHSize?: number;
 }
+
+/** Node's default for minDHSize, in bits. */
+export const DEFAULT_MIN_DH_SIZE = 1024;
 
 let warnedIpServername = false;
 let warnedRejectUnauthorized = false;
@@ -53,6 +58,7 @@ export function connect(...args: unknown[]): TLSSocket {
     ...given,
   };
   validateFunction(options.checkServerIdentity, 'options.checkServerIdentity');
+  validateMinDHSize(options.minDHSize ?? DEFAULT_MIN_DH_SIZE);
   if (options.servername !== undefined && typeof options.servername !== 'string') {
     throw codedError('ERR_INVALID_ARG_TYPE', 'The "options.servername" property must be of type string.', TypeError);
   }
@@ -82,6 +88,12 @@ export function connect(...args: unknown[]): TLSSocket {
   }
   if (options.timeout) socket.setTimeout(options.timeout);
   return socket;
+}
+
+/** Node 20 checks minDHSize with assert(), hence its ERR_INTERNAL_ASSERTION code and wording. */
+function validateMinDHSize(v: unknown): void {
+  if (typeof v !== 'number') throw codedError('ERR_INTERNAL_ASSERTION', `options.minDHSize is not a number: ${String(v)}`);
+  if (!(v > 0)) throw codedError('ERR_INTERNAL_ASSERTION', `options.minDHSize is not a positive number: ${v}`);
 }
 
 /** tls.getCiphers(): lower-case names of every suite ts-tls implements, sorted like Node prints them. */

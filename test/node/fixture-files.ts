@@ -1,0 +1,78 @@
+/**
+ * Certificate files on disk, made with the openssl CLI the way the reference document makes
+ * them: self-signed PEM pairs for the PEM echo example, and a small CA with server and client
+ * certificates exported as PKCS#12 (`openssl pkcs12 -export ... -certfile ca-cert.pem`) for the
+ * PFX one, plus the legacy variants (3DES, RC2) for the pfx tests. Made once per process.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const PFX_PASSPHRASE = 'sesame';
+
+export interface FixtureFiles {
+  dir: string;
+  path(name: string): string;
+  read(name: string): Buffer;
+  cleanup(): void;
+}
+
+let made: FixtureFiles | undefined;
+
+function openssl(dir: string, args: string[]): void {
+  execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+function ecKey(dir: string, file: string): void {
+  openssl(dir, ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', file]);
+}
+
+function signed(dir: string, name: string, cn: string, san: string, usage: string): void {
+  ecKey(dir, `${name}-key.pem`);
+  openssl(dir, ['req', '-new', '-key', `${name}-key.pem`, '-subj', `/CN=${cn}`, '-out', `${name}.csr`]);
+  writeFileSync(join(dir, `${name}.ext`), `subjectAltName=${san}\nextendedKeyUsage=${usage}\nbasicConstraints=CA:FALSE\n`);
+  openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca-cert.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial',
+    '-days', '30', '-extfile', `${name}.ext`, '-out', `${name}-cert.pem`]);
+}
+
+/**
+ * Files (all PEM unless named .pfx):
+ * - self-signed: server-key/server-cert (CN localhost), client-key/client-cert (CN client)
+ * - CA-signed: ca-key/ca-cert, agent-server-key/-cert (localhost), agent-client-key/-cert
+ * - server.pfx, client.pfx: the agent pairs with the CA, no passphrase (the document's commands)
+ * - secret.pfx: server pair with PFX_PASSPHRASE (OpenSSL 3 default: AES-256 + PBKDF2, SHA-256 MAC)
+ * - legacy-3des.pfx: `-legacy -certpbe PBE-SHA1-3DES` (3DES everywhere, SHA-1 MAC)
+ * - legacy-rc2.pfx: `-legacy` (certificates under RC2-40, which OpenSSL 3 keeps in its legacy provider)
+ */
+export function fixtureFiles(): FixtureFiles {
+  if (made) return made;
+  const dir = mkdtempSync(join(tmpdir(), 'ts-tls-files-'));
+  const selfSigned = (name: string, cn: string, san: string): void => {
+    ecKey(dir, `${name}-key.pem`);
+    openssl(dir, ['req', '-x509', '-new', '-key', `${name}-key.pem`, '-subj', `/CN=${cn}`, '-days', '30',
+      '-addext', `subjectAltName=${san}`, '-out', `${name}-cert.pem`]);
+  };
+  selfSigned('server', 'localhost', 'DNS:localhost,IP:127.0.0.1');
+  selfSigned('client', 'client', 'DNS:client');
+  ecKey(dir, 'ca-key.pem');
+  openssl(dir, ['req', '-x509', '-new', '-key', 'ca-key.pem', '-subj', '/CN=ts-tls test CA', '-days', '30',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', 'ca-cert.pem']);
+  signed(dir, 'agent-server', 'localhost', 'DNS:localhost,IP:127.0.0.1', 'serverAuth');
+  signed(dir, 'agent-client', 'agent client', 'DNS:client', 'clientAuth');
+  const exportPfx = (out: string, who: string, pass: string, extra: string[] = []): void =>
+    openssl(dir, ['pkcs12', '-export', ...extra, '-in', `agent-${who}-cert.pem`, '-inkey', `agent-${who}-key.pem`,
+      '-certfile', 'ca-cert.pem', '-out', out, '-passout', `pass:${pass}`]);
+  exportPfx('server.pfx', 'server', '');
+  exportPfx('client.pfx', 'client', '');
+  exportPfx('secret.pfx', 'server', PFX_PASSPHRASE);
+  exportPfx('legacy-3des.pfx', 'server', PFX_PASSPHRASE, ['-legacy', '-certpbe', 'PBE-SHA1-3DES']);
+  exportPfx('legacy-rc2.pfx', 'server', PFX_PASSPHRASE, ['-legacy']);
+  made = {
+    dir,
+    path: (name) => join(dir, name),
+    read: (name) => readFileSync(join(dir, name)),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+  return made;
+}
