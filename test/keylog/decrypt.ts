@@ -136,6 +136,8 @@ export interface ChildOptions {
   cipher?: string;
   connections?: number;
   lateEnv?: string;
+  /** Which end is node:tls instead of ts-tls. */
+  nodePeer?: 'server' | 'client';
   /** Added to CHILD_RUN_TIMEOUT_MS for a slow beforeConnect. */
   extraTimeoutMs?: number;
   /** Called with the server port before the client connects (the child waits for it). */
@@ -150,6 +152,7 @@ export function runSessions(o: ChildOptions): Promise<ChildRun> {
   const args = [CHILD, '--token', o.token, '--connections', String(o.connections ?? 1)];
   if (o.cipher) args.push('--cipher', o.cipher);
   if (o.lateEnv) args.push('--late-env', o.lateEnv);
+  if (o.nodePeer) args.push(`--node-${o.nodePeer}`);
   if (o.beforeConnect) args.push('--wait-go');
   const child = spawn(process.execPath, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';

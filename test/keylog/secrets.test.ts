@@ -72,6 +72,24 @@ describe('SSLKEYLOGFILE lines decrypt the session they were logged for', () => {
   }
 });
 
+describe("SSLKEYLOGFILE lines equal a node:tls peer's 'keylog' lines for the same connection", () => {
+  for (const nodePeer of ['server', 'client'] as const) {
+    it(`ts-tls ${nodePeer === 'server' ? 'client' : 'server'} against a node:tls ${nodePeer}`, async () => {
+      const file = join(dir, `node-${nodePeer}.log`);
+      const run = await runSessions({ token: `node-${nodePeer}`, keylogFile: file, nodePeer });
+      assert.equal(run.code, 0, run.stderr);
+      const s = run.sessions[0]!;
+      const lines = readFileSync(file, 'latin1').trimEnd().split('\n');
+      // Only the ts-tls end writes the file; OpenSSL (behind node:tls) derived the same five secrets.
+      const nodeLines = nodePeer === 'server' ? s.serverKeylog : s.clientKeylog;
+      assert.equal(lines.length, LABELS.length);
+      assert.deepEqual([...lines].sort(), [...nodeLines].sort());
+      const log = parseKeyLog(lines.join('\n'));
+      assert.equal(decryptServer(s.s2c, s.c2s, s.cipher, log).appData.toString('latin1'), serverPlaintext(`node-${nodePeer}`));
+    });
+  }
+});
+
 describe('SSLKEYLOGFILE file handling', () => {
   it('appends to an existing file and creates a new one with mode 0600', async () => {
     const fresh = join(dir, 'fresh.log');

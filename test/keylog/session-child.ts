@@ -5,17 +5,20 @@
  * process-wide state (and the parent must see what a fresh process does with it).
  *
  *   node session-child.js --token T [--cipher NAME] [--connections N] [--late-env PATH] [--wait-go]
+ *                         [--node-server | --node-client]
  *
  * Prints `LISTENING <serverPort>`, then (with --wait-go) waits for a line on stdin (the parent
  * starts a capture in between), runs N sessions one after another and prints one JSON line per
  * session: { cipher, version, serverPort, c2s, s2c (hex), clientKeylog, serverKeylog (lines) }.
- * --late-env sets process.env.SSLKEYLOGFILE to PATH after the first session.
+ * --late-env sets process.env.SSLKEYLOGFILE to PATH after the first session. --node-server /
+ * --node-client make that end a node:tls one (which writes no SSLKEYLOGFILE lines of its own).
  *
  * Each session: the client sends an HTTP request naming the token, the server answers with a body
  * naming it too, then both ends close.
  */
 import { once } from 'node:events';
 import net from 'node:net';
+import nodeTls from 'node:tls';
 import { parseArgs } from 'node:util';
 import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
 import { connect, createServer } from '../../src/index.js';
@@ -81,12 +84,17 @@ async function main(): Promise<void> {
       connections: { type: 'string', default: '1' },
       'late-env': { type: 'string' },
       'wait-go': { type: 'boolean', default: false },
+      'node-server': { type: 'boolean', default: false },
+      'node-client': { type: 'boolean', default: false },
     },
   });
   const token = values.token ?? 'token';
   const { keyPem, certPem } = createDevCertificate(nodeCryptoProvider());
   const serverKeylog: string[] = [];
-  const server = createServer({ key: keyPem, cert: certPem, ciphers: values.cipher }, (s) => {
+  // node:tls as either peer: its 'keylog' lines are what OpenSSL derived for the same connection.
+  const makeServer = (values['node-server'] ? nodeTls.createServer : createServer) as typeof nodeTls.createServer;
+  const makeClient = (values['node-client'] ? nodeTls.connect : connect) as typeof nodeTls.connect;
+  const server = makeServer({ key: keyPem, cert: certPem, ciphers: values.cipher }, (s) => {
     let got = '';
     s.on('data', (d: Buffer) => {
       got += d.toString('latin1');
@@ -114,9 +122,12 @@ async function main(): Promise<void> {
     serverKeylog.length = 0;
     const relay = await startRelay(serverPort);
     const clientKeylog: string[] = [];
-    const client = connect({ host: '127.0.0.1', port: relay.port, servername: 'localhost', ca: certPem, ciphers: values.cipher });
+    const client = makeClient({ host: '127.0.0.1', port: relay.port, servername: 'localhost', ca: certPem, ciphers: values.cipher });
     client.on('keylog', (line: Buffer) => clientKeylog.push(line.toString('latin1').trimEnd()));
     await once(client, 'secureConnect');
+    // Read now: node:tls forgets them once the socket is closed.
+    const cipher = client.getCipher()?.standardName;
+    const version = client.getProtocol();
     client.write(clientPlaintext(token));
     let answer = '';
     client.on('data', (d: Buffer) => (answer += d.toString('latin1')));
@@ -127,8 +138,8 @@ async function main(): Promise<void> {
     if (answer !== serverPlaintext(token)) throw new Error(`unexpected answer ${JSON.stringify(answer)}`);
     process.stdout.write(
       `${JSON.stringify({
-        cipher: client.getCipher()?.standardName,
-        version: client.getProtocol(),
+        cipher,
+        version,
         serverPort,
         c2s: Buffer.concat(relay.c2s).toString('hex'),
         s2c: Buffer.concat(relay.s2c).toString('hex'),
