@@ -77,6 +77,8 @@ export interface ServerHelloDecision {
   requestCert?: boolean;
   rejectUnauthorized?: boolean;
   certificateAuthorities?: Uint8Array[];
+  /** Verify the client's certificate with this instead (the SNI context's `ca`, as OpenSSL's SSL_set_SSL_CTX does). */
+  verifier?: CertificateVerifier;
   /** Abort with this alert instead (e.g. unrecognized_name when SNICallback fails). */
   reject?: { alert: number; message: string };
 }

@@ -199,6 +199,7 @@ export class AwaitHelloDecision implements HandshakeState {
     if (d.requestCert !== undefined) params.requestCert = d.requestCert;
     if (d.rejectUnauthorized !== undefined) params.rejectUnauthorized = d.rejectUnauthorized;
     if (d.certificateAuthorities) params.certificateAuthorities = d.certificateAuthorities;
+    if (d.verifier) params.verifier = d.verifier;
     if (Object.prototype.hasOwnProperty.call(d, 'selectedAlpn') && d.selectedAlpn !== null) params.selectedAlpn = d.selectedAlpn ?? false;
     return dispatchServerVersion(io, params, this.hello, this.version);
   }

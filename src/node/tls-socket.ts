@@ -385,6 +385,9 @@ export class TLSSocket extends TLSSocketInfo {
       const decision: ServerHelloDecision = {};
       // A context without certificates (say, only `ca`) keeps the default ones, rather than failing.
       if (ctx && ctx.certificates.length > 0) decision.certificates = ctx.certificates;
+      // The chosen context's trust (its `ca`, else the default roots) judges client certificates,
+      // as OpenSSL does once SSL_set_SSL_CTX switched to it (Node's test-tls-sni-option).
+      if (ctx && ctx !== this.secureContext) decision.verifier = ctx.commonConfig().verifier;
       if (o.ALPNCallback) {
         const offered = ev.alpnProtocols ?? [];
         let selected: string | undefined;

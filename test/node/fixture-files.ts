@@ -28,11 +28,11 @@ function ecKey(dir: string, file: string): void {
   openssl(dir, ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', file]);
 }
 
-function signed(dir: string, name: string, cn: string, san: string, usage: string): void {
+function signed(dir: string, name: string, cn: string, san: string, usage: string, ca = 'ca'): void {
   ecKey(dir, `${name}-key.pem`);
   openssl(dir, ['req', '-new', '-key', `${name}-key.pem`, '-subj', `/CN=${cn}`, '-out', `${name}.csr`]);
   writeFileSync(join(dir, `${name}.ext`), `subjectAltName=${san}\nextendedKeyUsage=${usage}\nbasicConstraints=CA:FALSE\n`);
-  openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca-cert.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial',
+  openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}-cert.pem`, '-CAkey', `${ca}-key.pem`, '-CAcreateserial',
     '-days', '30', '-extfile', `${name}.ext`, '-out', `${name}-cert.pem`]);
 }
 
@@ -40,6 +40,7 @@ function signed(dir: string, name: string, cn: string, san: string, usage: strin
  * Files (all PEM unless named .pfx):
  * - self-signed: server-key/server-cert (CN localhost), client-key/client-cert (CN client)
  * - CA-signed: ca-key/ca-cert, agent-server-key/-cert (localhost), agent-client-key/-cert
+ * - a second CA: ca2-key/ca2-cert and ca2-client-key/-cert
  * - server.pfx, client.pfx: the agent pairs with the CA, no passphrase (the document's commands)
  * - secret.pfx: server pair with PFX_PASSPHRASE (OpenSSL 3 default: AES-256 + PBKDF2, SHA-256 MAC)
  * - legacy-3des.pfx: `-legacy -certpbe PBE-SHA1-3DES` (3DES everywhere, SHA-1 MAC)
@@ -58,6 +59,11 @@ export function fixtureFiles(): FixtureFiles {
   ecKey(dir, 'ca-key.pem');
   openssl(dir, ['req', '-x509', '-new', '-key', 'ca-key.pem', '-subj', '/CN=ts-tls test CA', '-days', '30',
     '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', 'ca-cert.pem']);
+  // A second, unrelated CA with its own client (SNI contexts carrying their own `ca`).
+  ecKey(dir, 'ca2-key.pem');
+  openssl(dir, ['req', '-x509', '-new', '-key', 'ca2-key.pem', '-subj', '/CN=ts-tls second CA', '-days', '30',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', 'ca2-cert.pem']);
+  signed(dir, 'ca2-client', 'second client', 'DNS:client2', 'clientAuth', 'ca2');
   signed(dir, 'agent-server', 'localhost', 'DNS:localhost,IP:127.0.0.1', 'serverAuth');
   signed(dir, 'agent-client', 'agent client', 'DNS:client', 'clientAuth');
   const exportPfx = (out: string, who: string, pass: string, extra: string[] = []): void =>

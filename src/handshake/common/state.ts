@@ -55,6 +55,8 @@ export interface HelloDecision {
   requestCert?: boolean;
   rejectUnauthorized?: boolean;
   certificateAuthorities?: Uint8Array[];
+  /** Verifier for the client's certificate (an SNI context's own `ca`). */
+  verifier?: CertificateVerifier;
   reject?: { alert: number; message: string };
 }
 
