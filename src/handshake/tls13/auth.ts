@@ -68,6 +68,11 @@ export function makeFinished(p: CryptoProvider, s: Tls13Suite, ownTrafficSecret:
 
 /** §4.4.4: "Recipients of Finished messages MUST verify that the contents are correct and if incorrect MUST terminate the connection with a "decrypt_error" alert." */
 export function verifyFinished(p: CryptoProvider, s: Tls13Suite, peerTrafficSecret: Uint8Array, transcriptHash: Uint8Array, fin: Finished): FinishedVerified {
+  // §4.4.4: verify_data is Hash.length bytes; another length is a malformed message (§6: "the
+  // length of the message was incorrect" is decode_error), not a wrong MAC.
+  if (fin.verifyData.length !== s.hashLen) {
+    throw new TlsError(AlertDescription.decode_error, 'FinishedWrongLength', `Finished verify_data is ${fin.verifyData.length} bytes, expected ${s.hashLen}`);
+  }
   const expected = finishedVerifyData(p, s, peerTrafficSecret, transcriptHash);
   if (!constantTimeEqual(expected, fin.verifyData)) {
     throw new TlsError(AlertDescription.decrypt_error, 'FinishedVerifyDataMismatch', 'the peer Finished verify_data does not match the transcript');
