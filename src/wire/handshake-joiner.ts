@@ -60,14 +60,21 @@ export class HandshakeJoiner {
     } else {
       out = new Uint8Array(size);
       let o = 0;
+      let used = 0;
       while (o < size) {
-        const c = this.chunks[0]!;
+        const c = this.chunks[used]!;
         const n = Math.min(c.length - this.head, size - o);
         out.set(c.subarray(this.head, this.head + n), o);
         o += n;
         this.head += n;
-        if (this.head === c.length) this.dropFirst();
+        if (this.head === c.length) {
+          used++;
+          this.head = 0;
+        }
       }
+      // One splice for all consumed fragments: shifting them off one by one is quadratic when a
+      // peer sends a message as 100,000 one-byte records.
+      this.chunks.splice(0, used);
     }
     if (this.chunks.length > 0 && this.head === this.chunks[0]!.length) this.dropFirst();
     this.total -= size;
