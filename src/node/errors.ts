@@ -186,6 +186,9 @@ const REASON_PATTERNS: [RegExp, string][] = [
   [/signature/i, 'BAD_SIGNATURE'],
   [/keyshare|key_share|group/i, 'BAD_KEY_SHARE'],
   [/alpn|applicationprotocol/i, 'NO_APPLICATION_PROTOCOL'],
+  // Before the generic "too large": a handshake message over our limit is OpenSSL's
+  // EXCESSIVE_MESSAGE_SIZE, not a record overflow (the alert is illegal_parameter in both).
+  [/HandshakeMessageTooLarge/i, 'EXCESSIVE_MESSAGE_SIZE'],
   [/tooLarge|overflow/i, 'RECORD_OVERFLOW'],
 ];
 
