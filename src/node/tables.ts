@@ -68,10 +68,28 @@ export function sigalgByName(name: string): number | undefined {
   return sigAlgByName(name)?.id;
 }
 
-/** The name Node reports in getSharedSigalgs(). */
+/** A scheme's OpenSSL-style name ('RSA-PSS+SHA256'), else its IANA name. */
 export function sigalgName(id: number): string | undefined {
   const row = sigAlgById(id);
   return row ? (row.opensslNames[0] ?? row.ianaName) : undefined;
+}
+
+/**
+ * The name Node's getSharedSigalgs() builds from SSL_get_shared_sigalgs: the signature type
+ * ('RSA', 'RSA-PSS' for both rsae and pss, 'ECDSA', 'Ed25519', 'Ed448'), '+', the hash's short
+ * name, or 'UNDEF' for the EdDSA schemes that have none.
+ */
+export function sharedSigalgName(id: number): string {
+  const hashByte = id >> 8;
+  const low = id & 0xff;
+  if (id === 0x0807) return 'Ed25519+UNDEF';
+  if (id === 0x0808) return 'Ed448+UNDEF';
+  const pssHash: Record<number, string> = { 0x04: 'SHA256', 0x05: 'SHA384', 0x06: 'SHA512', 0x09: 'SHA256', 0x0a: 'SHA384', 0x0b: 'SHA512' };
+  if (hashByte === 0x08 && pssHash[low]) return `RSA-PSS+${pssHash[low]}`;
+  const hash: Record<number, string> = { 0x02: 'SHA1', 0x03: 'SHA224', 0x04: 'SHA256', 0x05: 'SHA384', 0x06: 'SHA512' };
+  const sig: Record<number, string> = { 0x01: 'RSA', 0x02: 'DSA', 0x03: 'ECDSA' };
+  if (hash[hashByte] && sig[low]) return `${sig[low]}+${hash[hashByte]}`;
+  return sigalgName(id) ?? `0x${id.toString(16).padStart(4, '0')}`;
 }
 
 export { DEFAULT_GROUPS, DEFAULT_SIGALGS };

@@ -12,7 +12,7 @@ import { toPeerCertificate, type PeerCertificateObject } from './deps.js';
 import { codedError, errInvalidArgType } from './errors.js';
 import { validateString, versionName } from './options.js';
 import type { SecureContext, SecureContextOptions } from './secure-context.js';
-import { groupName, sigalgName, suiteById } from './tables.js';
+import { groupName, sharedSigalgName, suiteById } from './tables.js';
 
 /** setMaxSendFragment bounds (RFC 6066 §4 allows 2^9..2^14; OpenSSL's accepted range). */
 export const MIN_SEND_FRAGMENT = 512;
@@ -131,7 +131,9 @@ export abstract class TLSSocketInfo extends net.Socket {
     const neg = this.conn?.negotiated;
     if (!neg?.peerSignatureSchemes) return [];
     const ours = this.secureContext.signatureSchemes;
-    return neg.peerSignatureSchemes.filter((s) => ours.includes(s)).map((s) => sigalgName(s) ?? `0x${s.toString(16)}`);
+    // OpenSSL lists them in the server's (our configured) order, filtered by what the peer offered.
+    const theirs = new Set(neg.peerSignatureSchemes);
+    return ours.filter((s) => theirs.has(s)).map(sharedSigalgName);
   }
 
   /** Client only, as in Node: the server side answers {}; before the handshake, null. */
