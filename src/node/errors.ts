@@ -180,6 +180,7 @@ const LOCAL_ALERT_REASONS: Record<number, string> = {
  */
 const REASON_PATTERNS: [RegExp, string][] = [
   [/version.*(record|header)|(record|header).*version|not.?tls|wrongversion/i, 'WRONG_VERSION_NUMBER'],
+  [/FinishedWrongLength/i, 'BAD_DIGEST_LENGTH'],
   [/finished/i, 'DIGEST_CHECK_FAILED'],
   // No certificate, or none the client's signature_algorithms allow: OpenSSL's tls_choose_sigalg.
   [/NoCertificateFor/i, 'NO_SUITABLE_SIGNATURE_ALGORITHM'],

@@ -96,6 +96,8 @@ class Leg {
   private held: Uint8Array | null = null;
   private waitingSince = 0;
   bytesOut = 0;
+  /** Stream offsets after each record written (record boundaries, for truncation tests). */
+  readonly boundaries: number[] = [];
   ended = false;
 
   constructor(
@@ -274,6 +276,7 @@ class Leg {
       return this.cut();
     }
     this.bytesOut += bytes.length;
+    this.boundaries.push(this.bytesOut);
     this.out.write(bytes);
   }
 
