@@ -16,7 +16,7 @@ import {
 import { suiteById } from '../../src/suites/suites.js';
 import { CipherSuite, NamedGroup } from '../../src/wire/registry.js';
 import { concatBytes, fromHex, toHex } from '../../src/util/bytes.js';
-import { RFC8448_HRR, RFC8448_SIMPLE_1RTT, traceValue, type TraceStep } from './vectors.js';
+import { RFC8448_HRR, RFC8448_SIMPLE_1RTT, traceValue, type TraceStep } from '../vectors/rfc8448.js';
 
 const p = nodeCryptoProvider();
 const suite = suiteById(CipherSuite.TLS_AES_128_GCM_SHA256)!;

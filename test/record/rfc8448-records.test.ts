@@ -9,7 +9,7 @@ import { RecordWriter } from '../../src/record/writer.js';
 import { suiteById } from '../../src/suites/suites.js';
 import { concatBytes, fromHex, toHex } from '../../src/util/bytes.js';
 import { CipherSuite, ContentType } from '../../src/wire/registry.js';
-import { RFC8448_HRR, RFC8448_SIMPLE_1RTT, traceValue, type TraceStep } from '../keyschedule/vectors.js';
+import { RFC8448_HRR, RFC8448_SIMPLE_1RTT, traceValue, type TraceStep } from '../vectors/rfc8448.js';
 
 const p = nodeCryptoProvider();
 const suite = suiteById(CipherSuite.TLS_AES_128_GCM_SHA256)!;
