@@ -120,6 +120,8 @@ function dumpDom(url: string, flags: string[]): Promise<{ dom: string; stderr: s
   const args = [
     '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`,
+    // Containers often give /dev/shm 64 MB, too little for Chromium; /tmp works anywhere.
+    '--disable-dev-shm-usage',
     // Chromium resolves localhost itself, possibly to ::1 first; the servers listen on 127.0.0.1 only.
     '--host-resolver-rules=MAP localhost 127.0.0.1', ...flags, '--dump-dom', url,
   ];
