@@ -406,6 +406,10 @@ function check(spec: Spec, built: Built, obs: Obs, session: Mitm['sessions'][num
   if (victimErrors.length === 0) {
     assert.notEqual(expect.clean, 'no', `the victim accepted the fault without an error\n  ${ctx}`);
     if (spec.k === 'cut') assert.ok(victimIsServer ? obs.serverSecure : obs.clientSecure, `a cut handshake ended without an error\n  ${ctx}`);
+    if (spec.k === 'keyUpdateFlood' && spec.request && victimIsServer && built.fired()) {
+      // RFC 8446 §4.6.3: update_requested obliges a KeyUpdate of our own before the next data (the echo).
+      assert.ok(obs.echoed && session.messages.s2c.includes(`app:${HS.keyUpdate}`), `the server answered update_requested with a KeyUpdate\n  ${ctx}`);
+    }
     return;
   }
   assert.notEqual(expect.clean, 'only', `a harmless run failed\n  ${ctx}`);

@@ -188,6 +188,7 @@ class Leg {
       const msg = this.hsBuf.slice(0, 4 + len);
       this.hsBuf = this.hsBuf.slice(4 + len);
       this.learn(msg);
+      this.s.messages[this.dir].push(`${epoch}:${msg[0]}`);
       this.emit({ dir: this.dir, epoch, type, content: msg, index: 0, sealedIndex: 0 });
       this.afterMessage(msg);
     }
@@ -293,6 +294,8 @@ export class Session {
   serverHelloSeen = false;
   readonly alerts: Record<Dir, { level: number; desc: number }[]> = { c2s: [], s2c: [] };
   readonly opaque: Record<Dir, boolean> = { c2s: false, s2c: false };
+  /** Handshake messages each side sent, as `epoch:type` (what the MITM read, before any fault). */
+  readonly messages: Record<Dir, string[]> = { c2s: [], s2c: [] };
   readonly cutAt: Partial<Record<Dir, number>> = {};
   readonly notes: string[] = [];
   readonly legs: Partial<Record<Dir, Leg>> = {};
