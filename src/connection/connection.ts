@@ -86,6 +86,8 @@ export class Connection implements TlsConnection {
     private readonly firstState?: (io: HandshakeIo) => HandshakeState,
   ) {
     this.io = this.makeIo();
+    // A peer rejecting our flight may send its alert before it has keys (RecordReader explains).
+    this.reader.acceptPlaintextAlerts(true);
     this.setMaxFragmentLength(config.maxFragmentLength ?? MAX_FRAGMENT_LENGTH);
     if (isServer) this.state = startServer(config as ServerConfig);
   }
@@ -319,6 +321,7 @@ export class Connection implements TlsConnection {
       complete: (s: HandshakeSummary): void => {
         this.summary = s;
         this.done = true;
+        this.reader.acceptPlaintextAlerts(false);
         this.events.push({ type: 'handshakeDone' });
       },
     };

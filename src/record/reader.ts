@@ -47,6 +47,8 @@ export class RecordReader {
   private scratch: Uint8Array | null = null;
   /** Bytes of undecryptable (rejected 0-RTT) records still allowed to be dropped. */
   private earlyDataSkipBudget = 0;
+  /** See acceptPlaintextAlerts(). */
+  private plaintextAlertsAllowed = false;
   private failure: TlsError | null = null;
 
   /** Queues received bytes (kept by reference). */
@@ -97,6 +99,23 @@ export class RecordReader {
   }
 
   /**
+   * During the handshake a peer that has not installed its write keys yet (e.g. an OpenSSL client
+   * rejecting our certificate before it sends its own Finished) sends its fatal alert in the clear
+   * although our read key is already set. While `on`, and only until the first record protected
+   * under the current read key has arrived, such an unprotected alert record is delivered instead of
+   * failing as unexpected_message, so the real reason (unknown_ca, bad_certificate, ...) is reported.
+   * The connection turns this off when the handshake completes: after that an unprotected alert
+   * could be an injected close_notify hiding a truncation.
+   */
+  acceptPlaintextAlerts(on: boolean): void {
+    this.plaintextAlertsAllowed = on;
+  }
+
+  private isTolerableCleartextAlert(type: number): boolean {
+    return type === ContentType.alert && this.plaintextAlertsAllowed && this.seq === 0;
+  }
+
+  /**
    * The record_size_limit we advertised (RFC 8449 §4), which in TLS 1.3 counts the content type
    * and padding. Applies to protection installed after this call.
    */
@@ -129,7 +148,7 @@ export class RecordReader {
       this.checkHeader(type, this.peek(1), length);
       if (this.buffered < RECORD_HEADER_LENGTH + length) return undefined;
 
-      const protectedRecord = this.protection !== null && type !== ContentType.change_cipher_spec;
+      const protectedRecord = this.protection !== null && type !== ContentType.change_cipher_spec && !this.isTolerableCleartextAlert(type);
       const record = this.take(RECORD_HEADER_LENGTH + length, protectedRecord);
       const header = record.subarray(0, RECORD_HEADER_LENGTH);
       const body = record.subarray(RECORD_HEADER_LENGTH);
@@ -141,7 +160,7 @@ export class RecordReader {
         if (body.length !== 1 || body[0] !== 1) throw fail(AlertDescription.unexpected_message, 'MalformedChangeCipherSpec', `change_cipher_spec record of ${body.length} bytes`);
         return { type, payload: body };
       }
-      if (this.protection === null) return this.deliver(type, body);
+      if (!protectedRecord || this.protection === null) return this.deliver(type, body);
 
       if (this.seq >= SEQUENCE_LIMIT) throw fail(AlertDescription.internal_error, 'ReadSequenceExhausted', 'read sequence number exhausted');
       let inner: InboundRecord;
@@ -175,7 +194,7 @@ export class RecordReader {
     // §5: "If a TLS implementation receives an unexpected record type, it MUST terminate the
     // connection with an 'unexpected_message' alert."
     if (!KNOWN_TYPES.has(type)) throw fail(AlertDescription.unexpected_message, 'UnknownRecordContentType', `record of unknown content type ${type}`);
-    if (this.protection === null || type === ContentType.change_cipher_spec) {
+    if (this.protection === null || type === ContentType.change_cipher_spec || this.isTolerableCleartextAlert(type)) {
       // §5.1: TLSPlaintext.length "MUST NOT exceed 2^14 bytes ... 'record_overflow' alert".
       if (length > MAX_PLAINTEXT_LENGTH) throw fail(AlertDescription.record_overflow, 'RecordOverflow', `plaintext record of ${length} bytes`);
       return;

@@ -355,3 +355,34 @@ test('records spanning chunks: payloads stay intact even with an AEAD whose open
     assert.deepEqual(got.map((g) => toHex(g)), Array.from({ length: 6 }, (_, i) => toHex(bytes(5000, i))));
   }
 });
+
+test('an unprotected alert is delivered only while allowed and before the first protected record under the key', () => {
+  const plainAlert = Uint8Array.of(T.alert, 3, 3, 0, 2, 2, A.unknown_ca);
+  const w = new RecordWriter();
+  w.setWriteKey13(aes(), iv);
+  w.seal(T.handshake, bytes(40));
+  const sealed = concatBytes(...w.take());
+
+  // Allowed, key installed, nothing protected read yet: the peer has not switched keys (OpenSSL's
+  // client rejecting our certificate) and its real reason must come through.
+  const early = new RecordReader();
+  early.acceptPlaintextAlerts(true);
+  early.setReadKey13(aes(), iv);
+  early.push(plainAlert);
+  assert.deepEqual(drain(early), [{ type: T.alert, payload: toHex(Uint8Array.of(2, A.unknown_ca)) }]);
+
+  // Once a protected record has arrived under the key, the peer has keys: no cleartext any more.
+  const late = new RecordReader();
+  late.acceptPlaintextAlerts(true);
+  late.setReadKey13(aes(), iv);
+  late.push(sealed);
+  assert.equal(drain(late).length, 1);
+  late.push(plainAlert);
+  assert.throws(() => late.next(), isAlert(A.unexpected_message, 'UnprotectedRecordAfterKeyChange'));
+
+  // Not allowed (after the handshake): an injected cleartext alert fails the connection.
+  const after = new RecordReader();
+  after.setReadKey13(aes(), iv);
+  after.push(plainAlert);
+  assert.throws(() => after.next(), isAlert(A.unexpected_message, 'UnprotectedRecordAfterKeyChange'));
+});
