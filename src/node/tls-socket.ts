@@ -219,10 +219,13 @@ export class TLSSocket extends TLSSocketInfo {
       this.read(0);
       return;
     }
-    // A TCP FIN without close_notify after the handshake ends the stream, as Node does.
+    // A TCP FIN without close_notify after the handshake ends the stream, as Node does; read(0)
+    // lets 'end' (and so the auto-end of a non-half-open socket) happen for an application that
+    // never reads, as net's onStreamRead does, so its connection does not linger.
     if (!this.peerEnded) {
       this.peerEnded = true;
       this.push(null);
+      this.read(0);
     }
   }
 
@@ -275,6 +278,7 @@ export class TLSSocket extends TLSSocketInfo {
           if (!this.peerEnded) {
             this.peerEnded = true;
             this.push(null);
+            this.read(0);
           }
           break;
         case 'error':
