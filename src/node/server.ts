@@ -178,6 +178,18 @@ export class Server extends net.Server {
   }
 }
 
+/**
+ * io.js `server.connections`: the number of open connections. Node removed it (DEP0020, use
+ * getConnections()); the reference document has it, so it reads net.Server's own count.
+ */
+Object.defineProperty(Server.prototype, 'connections', {
+  configurable: true,
+  enumerable: false,
+  get(this: Server) {
+    return (this as unknown as { _connections: number })._connections;
+  },
+});
+
 export function createServer(options?: ServerOptions | SecureConnectionListener, listener?: SecureConnectionListener): Server {
   return new Server(options, listener);
 }

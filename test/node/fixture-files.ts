@@ -41,6 +41,8 @@ function signed(dir: string, name: string, cn: string, san: string, usage: strin
  * - self-signed: server-key/server-cert (CN localhost), client-key/client-cert (CN client)
  * - CA-signed: ca-key/ca-cert, agent-server-key/-cert (localhost), agent-client-key/-cert
  * - a second CA: ca2-key/ca2-cert and ca2-client-key/-cert
+ * - int-key/int-cert (intermediate under ca) and chain-server-key/-cert (localhost, under int)
+ * - rsa-server-key/-cert (RSA 2048, localhost) and server-trusted.pem (server-cert as TRUSTED CERTIFICATE)
  * - server.pfx, client.pfx: the agent pairs with the CA, no passphrase (the document's commands)
  * - secret.pfx: server pair with PFX_PASSPHRASE (OpenSSL 3 default: AES-256 + PBKDF2, SHA-256 MAC)
  * - legacy-3des.pfx: `-legacy -certpbe PBE-SHA1-3DES` (3DES everywhere, SHA-1 MAC)
@@ -66,6 +68,17 @@ export function fixtureFiles(): FixtureFiles {
   signed(dir, 'ca2-client', 'second client', 'DNS:client2', 'clientAuth', 'ca2');
   signed(dir, 'agent-server', 'localhost', 'DNS:localhost,IP:127.0.0.1', 'serverAuth');
   signed(dir, 'agent-client', 'agent client', 'DNS:client', 'clientAuth');
+  // root (ca) → intermediate → chain-server: for allowPartialTrustChain.
+  ecKey(dir, 'int-key.pem');
+  openssl(dir, ['req', '-new', '-key', 'int-key.pem', '-subj', '/CN=ts-tls intermediate CA', '-out', 'int.csr']);
+  writeFileSync(join(dir, 'int.ext'), 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n');
+  openssl(dir, ['x509', '-req', '-in', 'int.csr', '-CA', 'ca-cert.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-days', '30',
+    '-extfile', 'int.ext', '-out', 'int-cert.pem']);
+  signed(dir, 'chain-server', 'localhost', 'DNS:localhost,IP:127.0.0.1', 'serverAuth', 'int');
+  // An RSA twin of the self-signed server (key/cert arrays), and the EC one as TRUSTED CERTIFICATE.
+  openssl(dir, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'rsa-server-key.pem', '-subj', '/CN=localhost',
+    '-days', '30', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-out', 'rsa-server-cert.pem']);
+  openssl(dir, ['x509', '-in', 'server-cert.pem', '-trustout', '-addtrust', 'serverAuth', '-out', 'server-trusted.pem']);
   const exportPfx = (out: string, who: string, pass: string, extra: string[] = []): void =>
     openssl(dir, ['pkcs12', '-export', ...extra, '-in', `agent-${who}-cert.pem`, '-inkey', `agent-${who}-key.pem`,
       '-certfile', 'ca-cert.pem', '-out', out, '-passout', `pass:${pass}`]);
