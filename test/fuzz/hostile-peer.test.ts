@@ -27,6 +27,8 @@ const RUNS = Number(process.env.FC_RUNS) || 0;
 const runs = (n: number) => RUNS || n;
 const RUN_TIMEOUT_MS = 5000;
 
+/** Every alert RFC 8446 §6 defines for TLS 1.3 (a mutated message may earn any of them). */
+const KNOWN_ALERTS = [0, 10, 20, 22, 40, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 70, 71, 80, 86, 90, 109, 110, 111, 112, 113, 115, 116, 120];
 const A = { unexpected_message: 10, bad_record_mac: 20, record_overflow: 22, illegal_parameter: 47, decode_error: 50, decrypt_error: 51 } as const;
 
 /** OpenSSL's reason for a received alert, as both implementations put it in the error code. */
@@ -46,6 +48,8 @@ interface Expect {
   received?: number;
   /** 'no': must fail; 'ok': may fail or end cleanly; 'only': must end cleanly. */
   clean: 'no' | 'ok' | 'only';
+  /** The fault may be detected by either side first (a transcript mismatch): one side must fail. */
+  eitherSide?: boolean;
 }
 
 interface Built {
@@ -204,6 +208,18 @@ function build(spec: Spec): Built {
         return [asIs({ ...i, content: withLength(i.content, bodyLen - cut) })];
       };
       return once(pick, cutMsg, { alerts: [A.decode_error], clean: 'no' });
+    }
+    case 'mutateMessage': {
+      // Any byte of any handshake message changed (lengths kept): the transcripts differ, so the
+      // handshake can never complete; which side notices first depends on the byte.
+      const which = n(spec.which) % (HS_FLIGHT[dir] + 1);
+      const pick = (i: Item) => i.dir === dir && i.type === CT.handshake && (which === 0 ? i.epoch === 'plain' : i.epoch === 'hs' && i.sealedIndex === which - 1);
+      const mutate = (i: Item): Out[] => {
+        const c = i.content.slice();
+        c[4 + (n(spec.pos) % Math.max(1, c.length - 4))]! ^= n(spec.xor) || 1;
+        return [asIs({ ...i, content: c })];
+      };
+      return once(pick, mutate, { alerts: KNOWN_ALERTS, clean: 'no', eitherSide: true });
     }
     case 'cut': {
       let fired = false;
@@ -403,6 +419,13 @@ function check(spec: Spec, built: Built, obs: Obs, session: Mitm['sessions'][num
   assert.equal(obs.timedOut, false, `run did not finish within ${RUN_TIMEOUT_MS} ms (hang)\n  ${ctx}`);
   assert.ok(victimErrors.length <= 1, `more than one error\n  ${ctx}`);
   const expect: Expect = built.fired() || spec.k === 'cut' ? built.expect : { clean: 'only' };
+  if (expect.eitherSide) {
+    assert.ok(obs.clientErrors.length + obs.serverErrors.length > 0, `a mutated handshake completed\n  ${ctx}`);
+    assert.ok(obs.clientErrors.length <= 1 && obs.serverErrors.length <= 1, `more than one error on a side\n  ${ctx}`);
+    for (const e of [...obs.clientErrors, ...obs.serverErrors]) assert.match(String(e.code), ERROR_CODE, `error code\n  ${ctx}`);
+    for (const a of [...session.alerts.c2s, ...session.alerts.s2c]) assert.ok(KNOWN_ALERTS.includes(a.desc), `alert ${a.desc} is a TLS 1.3 alert\n  ${ctx}`);
+    return;
+  }
   if (victimErrors.length === 0) {
     assert.notEqual(expect.clean, 'no', `the victim accepted the fault without an error\n  ${ctx}`);
     if (spec.k === 'cut') assert.ok(victimIsServer ? obs.serverSecure : obs.clientSecure, `a cut handshake ended without an error\n  ${ctx}`);
@@ -511,6 +534,9 @@ test('handshake messages dropped, duplicated, reordered; records swapped → une
 
 test('truncated handshake messages (lengths patched to match) → decode_error', T, (t) =>
   property(t, fc.record({ k: fc.constant('truncateMessage'), dir: dirArb, which: fc.nat(5), cut: fc.nat() }), 40));
+
+test('any byte of any handshake message changed: the handshake never completes, one coded error per side', T, (t) =>
+  property(t, fc.record({ k: fc.constant('mutateMessage'), dir: dirArb, which: fc.nat(5), pos: fc.nat(), xor: fc.integer({ min: 1, max: 255 }) }), 60));
 
 test('CCS in wrong places, alerts injected', T, (t) =>
   property(t, 
