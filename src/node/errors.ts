@@ -178,13 +178,15 @@ const LOCAL_ALERT_REASONS: Record<number, string> = {
  * Core reasons that OpenSSL reports more precisely than the alert alone says (matched on the
  * engine's sentence-named `reason`, case-insensitive; first match wins).
  */
-const REASON_PATTERNS: [RegExp, string][] = [
+const REASON_PATTERNS: [RegExp, string, number?][] = [
   [/version.*(record|header)|(record|header).*version|not.?tls|wrongversion/i, 'WRONG_VERSION_NUMBER'],
   [/FinishedWrongLength/i, 'BAD_DIGEST_LENGTH'],
   [/finished/i, 'DIGEST_CHECK_FAILED'],
   // No certificate, or none the client's signature_algorithms allow: OpenSSL's tls_choose_sigalg.
   [/NoCertificateFor/i, 'NO_SUITABLE_SIGNATURE_ALGORITHM'],
-  [/signature/i, 'BAD_SIGNATURE'],
+  // Only a signature that failed to verify: 'CertificateRequestWithoutSignatureAlgorithms'
+  // (missing_extension) is not one.
+  [/signature/i, 'BAD_SIGNATURE', AlertDescription.decrypt_error],
   [/keyshare|key_share|group/i, 'BAD_KEY_SHARE'],
   [/alpn|applicationprotocol/i, 'NO_APPLICATION_PROTOCOL'],
   // Before the generic "too large": a handshake message over our limit is OpenSSL's
@@ -217,7 +219,7 @@ export function toNodeError(err: unknown): CodedError {
     reason = RECEIVED_ALERT_REASONS[err.alert] ?? `TLSV1_ALERT_UNKNOWN_${err.alert}`;
     message = `${alertWords(reason)} (SSL alert number ${err.alert}): ${err.message}`;
   } else {
-    const special = REASON_PATTERNS.find(([re]) => re.test(err.reason));
+    const special = REASON_PATTERNS.find(([re, , alert]) => re.test(err.reason) && (alert === undefined || alert === err.alert));
     const byAlert = LOCAL_ALERT_REASONS[err.alert];
     // A record/MAC failure is always reported as such, whatever the reason text says.
     reason =
