@@ -10,13 +10,17 @@ import { SecureContext, createSecureContext } from './secure-context.js';
 import { TLSSocket, type TLSSocketOptions } from './tls-socket.js';
 
 /**
- * One end of a pair: what is written here is read from the peer end. `bytesWritten` counts the
- * bytes this end delivered to its peer, for the encrypted end the TLS records with their overhead
- * (the io.js CryptoStream.bytesWritten).
+ * One end of a pair: what is written here is read from the peer end. `delivered` counts the bytes
+ * this end passed to its peer; `bytesWritten` reports the count of `counted` (itself unless set).
  */
 class PairEnd extends Duplex {
   peer!: PairEnd;
-  bytesWritten = 0;
+  delivered = 0;
+  counted: PairEnd = this;
+
+  get bytesWritten(): number {
+    return this.counted.delivered;
+  }
   private waiting: (() => void) | null = null;
 
   override _read(): void {
@@ -26,7 +30,7 @@ class PairEnd extends Duplex {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.bytesWritten += chunk.length;
+    this.delivered += chunk.length;
     // Backpressure: hold the callback until the peer's reader asks for more.
     if (this.peer.push(chunk)) cb();
     else this.waiting = () => cb();
@@ -70,6 +74,9 @@ export class SecurePair extends EventEmitter {
     this.server = options.server;
     this.credentials = secureContext;
     this.encrypted = network;
+    // io.js CryptoStream.bytesWritten: "the total bytes written to the socket, including the TLS
+    // overhead", i.e. the records the TLS side sent out through `encrypted`.
+    network.counted = tlsSide;
     this.cleartext = new TLSSocket(tlsSide, { ...options, secureContext, isServer, requestCert, rejectUnauthorized });
     this.cleartext.once('secure', () => this.emit('secure'));
   }
