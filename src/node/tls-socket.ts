@@ -234,7 +234,12 @@ export class TLSSocket extends TLSSocketInfo {
     // A client whose raw side just ended fails from its own 'end' (see onRawEnd), due next tick.
     if (!this.secureEstablished && this.peerEnded && !this._tlsOptions.isServer && !this.readableEnded) return;
     if (!this.secureEstablished) this.onRawEnd();
-    else this.destroy();
+    else if (this.peerEnded && !this.readableEnded) {
+      // The peer finished cleanly but the application has not read everything (a paused or slow
+      // reader): destroying now would drop buffered data and 'end'. Node emits 'end' after the
+      // last 'data', then 'close'.
+      this.once('end', () => process.nextTick(() => this.destroy()));
+    } else this.destroy();
   }
 
   private onRawDrain(): void {
