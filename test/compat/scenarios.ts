@@ -199,3 +199,42 @@ export async function destroyBeforeConnect(lib: typeof nodeTls, withError?: Erro
     await closeServer(server);
   }
 }
+
+/**
+ * A paused reader whose peer sends 4 KiB, then close_notify and FIN, while our side has ended
+ * too (so the transport closes underneath): on resume() all bytes arrive, then 'end', then 'close'.
+ */
+export async function pausedReaderPeerCloses(serverLib: typeof nodeTls, clientLib: typeof nodeTls): Promise<Record<string, unknown>> {
+  const cli = new EventLog();
+  // Less than highWaterMark, so the transport is not paused by backpressure and really closes.
+  const payload = Buffer.alloc(4 * 1024, 0x5a);
+  const server = serverLib.createServer(okServer(), (s) => {
+    s.on('error', () => {});
+    s.end(payload);
+  });
+  const port = await listen(server);
+  try {
+    const client = clientLib.connect({ port, host: '127.0.0.1', ...trusting() });
+    client.on('secureConnect', () => {
+      cli.push('secureConnect');
+      client.pause();
+      client.end();
+      setTimeout(() => {
+        cli.push('resume');
+        client.resume();
+      }, 300);
+    });
+    let bytes = 0;
+    client.on('data', (d: Buffer) => {
+      if (bytes === 0) cli.push('data');
+      bytes += d.length;
+    });
+    client.on('end', () => cli.push('end'));
+    client.on('close', () => cli.push('close'));
+    client.on('error', (e) => cli.error(e));
+    await until(() => cli.events.includes('close'), 4000);
+    return { events: cli.events, errors: cli.errors, bytes };
+  } finally {
+    await closeServer(server);
+  }
+}

@@ -10,7 +10,14 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { PAIRINGS, REFERENCE, node, ours } from './harness.js';
-import { clientClosesMidHandshake, destroyBeforeConnect, scenarios, serverClosesMidHandshake, type Observation } from './scenarios.js';
+import {
+  clientClosesMidHandshake,
+  destroyBeforeConnect,
+  pausedReaderPeerCloses,
+  scenarios,
+  serverClosesMidHandshake,
+  type Observation,
+} from './scenarios.js';
 
 const OURS_CLIENT_12 =
   'ts-tls speaks TLS 1.3 only for now: a ts-tls client with maxVersion TLSv1.2 fails locally (ERR_SSL_UNSUPPORTED_PROTOCOL) ' +
@@ -125,5 +132,13 @@ describe('side by side with node:tls', () => {
     const expected = await destroyBeforeConnect(node, mk());
     assert.deepEqual(expected.events, ['error:EX_STOP', 'close']);
     assert.deepEqual(await destroyBeforeConnect(ours, mk()), expected);
+  });
+
+  it('paused reader, peer ends and the transport closes: on resume all data, end, close', async () => {
+    const expected = await pausedReaderPeerCloses(node, node);
+    assert.deepEqual(expected, { events: ['secureConnect', 'resume', 'data', 'end', 'close'], errors: [], bytes: 4 * 1024 });
+    for (const [s, c] of [[ours, ours], [node, ours], [ours, node]] as const) {
+      assert.deepEqual(await pausedReaderPeerCloses(s, c), expected);
+    }
   });
 });
