@@ -64,6 +64,8 @@ export interface ServerConfig extends CommonConfig {
    * then calls `resumeHandshake(...)` (SNICallback, addContext, ALPNCallback live in the adapter).
    */
   pauseOnClientHello?: boolean;
+  /** Pick the cipher suite by the client's preference instead of ours (Node's honorCipherOrder: false). */
+  preferClientCipherOrder?: boolean;
   /** Number of TLS 1.3 NewSessionTickets to send after the handshake (resumption issue). */
   ticketCount?: number;
 }

@@ -177,6 +177,7 @@ export class TLSSocket extends TLSSocketInfo {
       alpnProtocols: parseAlpnProtocols(o.ALPNProtocols),
       keyLog: this.listenerCount('keylog') > 0 || (this.server?.listenerCount('keylog') ?? 0) > 0 || keyLogFile() !== undefined,
       pauseOnClientHello: !!(o.SNICallback || o.ALPNCallback),
+      preferClientCipherOrder: !ctx.honorCipherOrder,
     });
   }
 

@@ -159,6 +159,42 @@ describe('trust options', () => {
   });
 });
 
+describe('server cipher choice and revocation', () => {
+  it('honorCipherOrder: the server order by default and with true, the client order with false, as node:tls', async () => {
+    const serverCiphers = 'TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384';
+    const clientCiphers = 'TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256';
+    for (const honorCipherOrder of [undefined, true, false]) {
+      const names: string[] = [];
+      for (const lib of [ours, nodeTls]) {
+        const server = lib.createServer({ key, cert, ciphers: serverCiphers, ...(honorCipherOrder === undefined ? {} : { honorCipherOrder }) }, (s) => s.end());
+        const port = await listen(server);
+        const c = nodeTls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: cert, ciphers: clientCiphers });
+        await once(c, 'secureConnect');
+        names.push(c.getCipher().name);
+        c.destroy();
+        server.close();
+      }
+      assert.equal(names[0], names[1], `honorCipherOrder ${honorCipherOrder}`);
+      assert.equal(names[0], honorCipherOrder === false ? 'TLS_AES_256_GCM_SHA384' : 'TLS_CHACHA20_POLY1305_SHA256');
+    }
+  });
+
+  it('crl: a revoked server certificate fails with CERT_REVOKED, an unrevoked one passes, as in node:tls', async () => {
+    const crl = files.read('ca-crl.pem');
+    const ca = files.read('ca-cert.pem');
+    for (const [name, expected] of [['revoked-server', { error: 'CERT_REVOKED' }], ['agent-server', { authorized: true }]] as const) {
+      const serverOptions = { key: files.read(`${name}-key.pem`), cert: files.read(`${name}-cert.pem`) };
+      const mine = await connectOnce(nodeTls, serverOptions, ours, { ca, crl });
+      const theirs = await connectOnce(nodeTls, serverOptions, nodeTls, { ca, crl });
+      assert.equal(mine.error ?? mine.authorized, theirs.error ?? theirs.authorized, name);
+      assert.equal(mine.error ?? mine.authorized, 'error' in expected ? expected.error : expected.authorized, name);
+    }
+    // Without the CRL the revoked certificate is accepted: the option is what made the difference.
+    const plain = await connectOnce(nodeTls, { key: files.read('revoked-server-key.pem'), cert: files.read('revoked-server-cert.pem') }, ours, { ca });
+    assert.equal(plain.authorized, true);
+  });
+});
+
 describe('createSecurePair streams (io.js CryptoStream.bytesWritten)', () => {
   it("pair.encrypted.bytesWritten is what went to the socket, TLS overhead included; 'secure' fires", async () => {
     const server = nodeTls.createServer({ key, cert }, (s) => s.end('hello pair'));

@@ -42,6 +42,7 @@ function signed(dir: string, name: string, cn: string, san: string, usage: strin
  * - CA-signed: ca-key/ca-cert, agent-server-key/-cert (localhost), agent-client-key/-cert
  * - a second CA: ca2-key/ca2-cert and ca2-client-key/-cert
  * - int-key/int-cert (intermediate under ca) and chain-server-key/-cert (localhost, under int)
+ * - revoked-server-key/-cert (under ca, revoked) and ca-crl.pem (ca's CRL listing it)
  * - rsa-server-key/-cert (RSA 2048, localhost) and server-trusted.pem (server-cert as TRUSTED CERTIFICATE)
  * - server.pfx, client.pfx: the agent pairs with the CA, no passphrase (the document's commands)
  * - secret.pfx: server pair with PFX_PASSPHRASE (OpenSSL 3 default: AES-256 + PBKDF2, SHA-256 MAC)
@@ -79,6 +80,13 @@ export function fixtureFiles(): FixtureFiles {
   openssl(dir, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'rsa-server-key.pem', '-subj', '/CN=localhost',
     '-days', '30', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-out', 'rsa-server-cert.pem']);
   openssl(dir, ['x509', '-in', 'server-cert.pem', '-trustout', '-addtrust', 'serverAuth', '-out', 'server-trusted.pem']);
+  // A server certificate under ca that ca's CRL revokes (ca-crl.pem; `openssl ca` needs a tiny database).
+  signed(dir, 'revoked-server', 'localhost', 'DNS:localhost,IP:127.0.0.1', 'serverAuth');
+  writeFileSync(join(dir, 'index.txt'), '');
+  writeFileSync(join(dir, 'crlnumber'), '01\n');
+  writeFileSync(join(dir, 'ca.cnf'), '[ca]\ndefault_ca=CA_default\n[CA_default]\ndatabase=index.txt\ncrlnumber=crlnumber\ndefault_md=sha256\ndefault_crl_days=30\n');
+  openssl(dir, ['ca', '-config', 'ca.cnf', '-keyfile', 'ca-key.pem', '-cert', 'ca-cert.pem', '-revoke', 'revoked-server-cert.pem']);
+  openssl(dir, ['ca', '-config', 'ca.cnf', '-keyfile', 'ca-key.pem', '-cert', 'ca-cert.pem', '-gencrl', '-out', 'ca-crl.pem']);
   const exportPfx = (out: string, who: string, pass: string, extra: string[] = []): void =>
     openssl(dir, ['pkcs12', '-export', ...extra, '-in', `agent-${who}-cert.pem`, '-inkey', `agent-${who}-key.pem`,
       '-certfile', 'ca-cert.pem', '-out', out, '-passout', `pass:${pass}`]);

@@ -45,6 +45,7 @@ export interface ServerHandshakeConfig extends HandshakeCommonConfig {
   rejectUnauthorized?: boolean;
   certificateAuthorities?: Uint8Array[];
   pauseOnClientHello?: boolean;
+  preferClientCipherOrder?: boolean;
 }
 
 /** What the server decided after a paused ClientHello (mirrors ServerHelloDecision). */

@@ -73,7 +73,9 @@ function chooseParameters(io: HandshakeIo, params: ServerParams, ch: ClientHello
   if (ch.compressionMethods.length !== 1 || ch.compressionMethods[0] !== 0) {
     throw new TlsError(AlertDescription.illegal_parameter, 'ClientHelloCompressionNotNull', 'TLS 1.3 ClientHello must offer only the null compression method');
   }
-  const suiteId = firstCommon(params.cipherSuites.filter((s) => tls13Suite(s)), ch.cipherSuites);
+  // The server's order unless told to follow the client's (Node's honorCipherOrder: false).
+  const ourSuites = params.cipherSuites.filter((s) => tls13Suite(s));
+  const suiteId = params.preferClientCipherOrder ? firstCommon(ch.cipherSuites, ourSuites) : firstCommon(ourSuites, ch.cipherSuites);
   if (suiteId === undefined) throw new TlsError(AlertDescription.handshake_failure, 'NoCommonCipherSuite', 'no TLS 1.3 cipher suite in common with the client');
   const suite = tls13Suite(suiteId)!;
   // §9.2: a ClientHello without PSK "MUST contain both" signature_algorithms and supported_groups/key_share.
