@@ -20,6 +20,8 @@ export {
   checkServerIdentity,
   convertALPNProtocols,
   getCiphers,
+  getCACertificates,
+  setDefaultCACertificates,
   rootCertificates,
   Server,
   SecureContext,

@@ -31,7 +31,15 @@ export function defaultProvider(): CryptoProvider {
   return provider;
 }
 
+/** setDefaultCACertificates(): replaces the default anchors for contexts without `ca`. */
+let defaultCaOverride: Uint8Array[] | undefined;
+
+export function setDefaultCaOverride(ders: Uint8Array[] | undefined): void {
+  defaultCaOverride = ders;
+}
+
 export function createVerifier(opts: VerifierOptions): CertificateVerifier {
+  if (!opts.ca && defaultCaOverride) return verifierFactory({ ...opts, ca: defaultCaOverride });
   // NODE_EXTRA_CA_CERTS joins the default store before the first context that uses it, as in Node.
   if (!opts.ca) installExtraCaCertificates();
   return verifierFactory(opts);
@@ -39,6 +47,7 @@ export function createVerifier(opts: VerifierOptions): CertificateVerifier {
 
 /** The default anchors (bundled roots + NODE_EXTRA_CA_CERTS), for contexts that add to them (pfx CAs). */
 export function defaultAnchorDers(): Uint8Array[] {
+  if (defaultCaOverride) return [...defaultCaOverride];
   installExtraCaCertificates();
   return defaultTrustStore().certificates().map((c) => c.der);
 }

@@ -7,11 +7,11 @@
 import { Buffer } from 'node:buffer';
 import { X509Certificate } from 'node:crypto';
 import net from 'node:net';
-import type { TlsConnection } from '../connection/types.js';
+import type { CertifiedKey, TlsConnection } from '../connection/types.js';
 import { toPeerCertificate, type PeerCertificateObject } from './deps.js';
 import { codedError, errInvalidArgType } from './errors.js';
 import { validateString, versionName } from './options.js';
-import type { SecureContext, SecureContextOptions } from './secure-context.js';
+import { createSecureContext, isSecureContext, type SecureContext, type SecureContextOptions } from './secure-context.js';
 import { groupName, sharedSigalgName, suiteById } from './tables.js';
 
 /** setMaxSendFragment bounds (RFC 6066 §4 allows 2^9..2^14; OpenSSL's accepted range). */
@@ -66,6 +66,8 @@ export abstract class TLSSocketInfo extends net.Socket {
   protected started = false;
   protected maxSendFragment: number | undefined;
   protected traceEnabled = false;
+  /** setKeyCert(): certificates that replace the context's for this socket's handshake. */
+  protected keyCertOverride: CertifiedKey[] | undefined;
 
   /** Sends what the engine has queued; false when the transport asks us to wait for 'drain'. */
   protected abstract flush(): boolean;
@@ -176,6 +178,16 @@ export abstract class TLSSocketInfo extends net.Socket {
     if (this._tlsOptions.isServer) throw codedError('ERR_TLS_SNI_FROM_SERVER', 'Cannot issue SNI from a TLS server-side socket');
     if (this.started) throw codedError('ERR_TLS_INVALID_STATE', 'setServername() must be called before the handshake starts');
     this._tlsOptions.servername = name;
+  }
+
+  /**
+   * Node's setKeyCert(context): this socket's key and certificate come from `context` (a
+   * SecureContext or createSecureContext options). Effective until the certificate is chosen: before
+   * the handshake, or from SNICallback (called with the socket as `this`).
+   */
+  setKeyCert(context: SecureContext | SecureContextOptions): void {
+    const ctx = isSecureContext(context) ? context : createSecureContext(context);
+    this.keyCertOverride = ctx.certificates.length ? ctx.certificates : undefined;
   }
 
   /** TLS 1.3 has no renegotiation (RFC 8446 §4.1.2 drops it); Node reports ERR_TLS_RENEGOTIATE. */

@@ -162,7 +162,7 @@ export class TLSSocket extends TLSSocketInfo {
       rejectUnauthorized: false,
       alpnProtocols: parseAlpnProtocols(o.ALPNProtocols),
       keyLog: this.listenerCount('keylog') > 0 || keyLogFile() !== undefined,
-      certificate: this.secureContext.certificates[0],
+      certificate: this.keyCertOverride?.[0] ?? this.secureContext.certificates[0],
     });
   }
 
@@ -171,7 +171,7 @@ export class TLSSocket extends TLSSocketInfo {
     const ctx = this.secureContext;
     return createServerConnection({
       ...ctx.commonConfig(),
-      certificates: ctx.certificates,
+      certificates: this.keyCertOverride ?? ctx.certificates,
       requestCert: !!o.requestCert,
       rejectUnauthorized: !!o.requestCert && o.rejectUnauthorized !== false,
       alpnProtocols: parseAlpnProtocols(o.ALPNProtocols),
@@ -417,6 +417,7 @@ export class TLSSocket extends TLSSocketInfo {
         }
         decision.selectedAlpn = selected;
       }
+      if (this.keyCertOverride) decision.certificates = this.keyCertOverride;
       this.endDecision();
       this.handleEvents(this.resumeEngine(decision));
       this.flush();

@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { rootCertificates } from '../pki/root-store.js';
 import { liveDefaults } from './defaults.js';
+import { getCACertificates, setDefaultCACertificates } from './ca-certificates.js';
 import { checkServerIdentity } from './check-server-identity.js';
 import { codedError } from './errors.js';
 import { convertALPNProtocols, normalizeConnectArgs, validateFunction } from './options.js';
@@ -111,7 +112,9 @@ export {
   createSecureContext,
   createSecurePair,
   createServer,
+  getCACertificates,
   rootCertificates,
+  setDefaultCACertificates,
 };
 
 /**
@@ -126,6 +129,8 @@ export const tlsModule = {
   checkServerIdentity,
   convertALPNProtocols,
   getCiphers,
+  getCACertificates,
+  setDefaultCACertificates,
   Server,
   TLSSocket,
   SecureContext,
@@ -140,6 +145,8 @@ export const tlsModule = {
   checkServerIdentity: typeof checkServerIdentity;
   convertALPNProtocols: typeof convertALPNProtocols;
   getCiphers: typeof getCiphers;
+  getCACertificates: typeof getCACertificates;
+  setDefaultCACertificates: typeof setDefaultCACertificates;
   Server: typeof Server;
   TLSSocket: typeof TLSSocket;
   SecureContext: typeof SecureContext;
