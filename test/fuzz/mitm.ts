@@ -325,7 +325,7 @@ export class Session {
     }
   }
 
-  /** Seal a record in `dir` now (for faults that inject records outside the item flow). */
+  /** One direction of this connection (its record boundaries, its sealing state). */
   leg(dir: Dir): Leg {
     return this.legs[dir]!;
   }
