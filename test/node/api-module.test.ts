@@ -12,7 +12,7 @@ import type net from 'node:net';
 import nodeTls from 'node:tls';
 import * as tls from '../../src/node/tls.js';
 import { fixtureFiles } from './fixture-files.js';
-import { localhostCert, once, selfSigned } from './helpers.js';
+import { duplexPair, localhostCert, once, selfSigned } from './helpers.js';
 
 const files = fixtureFiles();
 after(() => files.cleanup());
@@ -60,6 +60,43 @@ describe('setKeyCert()', () => {
     assert.equal(data.toString(), 'true agent client');
     c.destroy();
     server.close();
+  });
+});
+
+describe('new tls.TLSSocket(socket, options) in server mode over any duplex', () => {
+  it('isServer, server, secureContext, requestCert, rejectUnauthorized, SNICallback and ALPNProtocols take effect', async () => {
+    const [a, b] = duplexPair();
+    const owner = tls.createServer();
+    const keylogs: unknown[] = [];
+    owner.on('keylog', (_line, socket) => keylogs.push(socket));
+    const names: string[] = [];
+    const server = new tls.TLSSocket(a, {
+      isServer: true,
+      server: owner,
+      secureContext: tls.createSecureContext({ key, cert, ca: files.read('ca-cert.pem') }),
+      requestCert: true,
+      rejectUnauthorized: false,
+      SNICallback: (name, cb) => (names.push(name), cb(null, undefined)),
+      ALPNProtocols: ['h2', 'http/1.1'],
+    });
+    const client = tls.connect({
+      socket: b,
+      servername: 'duplex.test',
+      ca: cert,
+      checkServerIdentity: () => undefined,
+      ALPNProtocols: ['http/1.1'],
+      key: files.read('agent-client-key.pem'),
+      cert: files.read('agent-client-cert.pem'),
+    });
+    await Promise.all([once(server, 'secure'), once(client, 'secureConnect')]);
+    assert.deepEqual(names, ['duplex.test']);
+    assert.equal(server.servername, 'duplex.test');
+    assert.equal(server.alpnProtocol, 'http/1.1');
+    assert.equal(server.authorized, true, 'the client certificate was requested and verified against the ca');
+    assert.equal(server.server, owner);
+    assert.ok(keylogs.length > 0 && keylogs.every((s) => s === server), "the server option's Server gets 'keylog'");
+    client.destroy();
+    server.destroy();
   });
 });
 
