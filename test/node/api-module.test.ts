@@ -8,7 +8,7 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type net from 'node:net';
+import net from 'node:net';
 import nodeTls from 'node:tls';
 import * as tls from '../../src/node/tls.js';
 import { fixtureFiles } from './fixture-files.js';
@@ -94,6 +94,7 @@ describe('new tls.TLSSocket(socket, options) in server mode over any duplex', ()
     assert.equal(server.alpnProtocol, 'http/1.1');
     assert.equal(server.authorized, true, 'the client certificate was requested and verified against the ca');
     assert.equal(server.server, owner);
+    assert.ok(owner instanceof net.Server, 'tls.Server is a net.Server subclass');
     assert.ok(keylogs.length > 0 && keylogs.every((s) => s === server), "the server option's Server gets 'keylog'");
     client.destroy();
     server.destroy();

@@ -192,6 +192,7 @@ describe("the Server's 'keylog' event", () => {
     c.resume();
     await once(c, 'end');
     assert.equal(sockets.size, 1);
+    assert.equal(([...sockets][0] as tls.TLSSocket).getX509Certificate()!.fingerprint256, new X509Certificate(cert).fingerprint256);
     assert.ok([...sockets][0] instanceof tls.TLSSocket);
     assert.deepEqual(new Set(serverLines.filter((l) => !l.startsWith('EXPORTER'))), new Set(clientLines.filter((l) => !l.startsWith('EXPORTER'))));
     assert.ok(serverLines.some((l) => l.startsWith('SERVER_TRAFFIC_SECRET_0 ')));

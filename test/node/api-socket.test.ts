@@ -99,9 +99,12 @@ describe('keying material and handshake values agree with a node:tls peer', () =
       assert.equal(peerCert.fingerprint256, x509.fingerprint256);
       assert.equal(peerCert.fingerprint512, x509.fingerprint512);
       assert.equal(mine.getPeerX509Certificate()!.fingerprint256, x509.fingerprint256);
+      assert.equal((peerCert as { ca?: boolean }).ca, x509.ca, 'the certificate object says whether it is a CA');
+      assert.equal((peerCert as { ca?: boolean }).ca, (p.peer.getCertificate() as { ca?: boolean }).ca);
       assert.deepEqual(mine.getCertificate(), {}, 'a client without a certificate has an empty own certificate');
       assert.equal((p.peer.getCertificate() as nodeTls.PeerCertificate).fingerprint256, x509.fingerprint256);
       assert.equal(mine.isSessionReused(), false);
+      assert.equal(mine.getX509Certificate(), undefined, 'no own certificate on this client');
     } finally {
       p.close();
     }
