@@ -1,7 +1,7 @@
 /**
- * tls.getCACertificates(type) and tls.setDefaultCACertificates(certs), today's Node additions
- * (22.15+/24): read the CA sets as PEM strings, and replace the default set that contexts without
- * `ca` trust. Node 20 has neither; their behaviour follows Node 24's documentation and lib/tls.js.
+ * tls.getCACertificates(type) (Node 22.15+) and tls.setDefaultCACertificates(certs) (Node 24.5+):
+ * read the CA sets as PEM strings, and replace the default set that contexts without `ca` trust.
+ * Node 20 has neither; the behaviour follows Node's documentation of them.
  */
 import { Buffer } from 'node:buffer';
 import { encodePem, pemCertificates } from '../pki/pem.js';
@@ -47,5 +47,12 @@ export function setDefaultCACertificates(certs: readonly (string | ArrayBufferVi
     if (found.length === 0) throw errInvalidArgValue(`certs[${i}]`, entry, 'is not a PEM certificate');
     ders.push(...found);
   });
-  setDefaultCaOverride(ders);
+  // "The certificates will be deduplicated before being set as the default."
+  const seen = new Set<string>();
+  setDefaultCaOverride(ders.filter((d) => {
+    const k = Buffer.from(d).toString('base64');
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  }));
 }

@@ -1,6 +1,6 @@
 /**
  * Today's Node additions of the checklist that the other files do not cover: setKeyCert() on
- * both sides, tls.getCACertificates(type) and tls.setDefaultCACertificates(certs) (Node 22.15+/24;
+ * both sides, tls.getCACertificates(type) and tls.setDefaultCACertificates(certs) (Node 22.15+ and 24.5+;
  * this file changes the process's default CA set, so it runs in its own process, as every test
  * file does under `node --test`).
  */
@@ -133,7 +133,7 @@ describe('getCACertificates() and setDefaultCACertificates()', () => {
     const original = tls.getCACertificates('default');
     try {
       assert.equal(await attempt(), 'DEPTH_ZERO_SELF_SIGNED_CERT');
-      tls.setDefaultCACertificates([cert.toString()]);
+      tls.setDefaultCACertificates([cert.toString(), cert]);
       assert.deepEqual(tls.getCACertificates('default').map(fingerprint), [fingerprint(cert)]);
       assert.equal(await attempt(), 'authorized');
     } finally {
