@@ -6,10 +6,10 @@
 import type { CryptoProvider } from '../crypto/provider.js';
 import { nodeCryptoProvider } from '../crypto/node/index.js';
 import type { CertificateVerifier } from '../handshake/common/verifier.js';
-import { bundledRootDers, defaultTrustStore } from '../pki/root-store.js';
+import { bundledRootDers } from '../pki/root-store.js';
 import { createCertificateVerifier } from '../pki/verifier.js';
 import { checkServerIdentity as nodeCheckServerIdentity } from './check-server-identity.js';
-import { installExtraCaCertificates } from './extra-ca.js';
+import { defaultCaReplacement, installExtraCaCertificates } from './extra-ca.js';
 import { toPeerCertificate as peerCertificateObject } from './peer-certificate.js';
 
 export interface VerifierOptions {
@@ -31,25 +31,12 @@ export function defaultProvider(): CryptoProvider {
   return provider;
 }
 
-/** setDefaultCACertificates(): replaces the default anchors for contexts without `ca`. */
-let defaultCaOverride: Uint8Array[] | undefined;
-
-export function setDefaultCaOverride(ders: Uint8Array[] | undefined): void {
-  defaultCaOverride = ders;
-}
-
 export function createVerifier(opts: VerifierOptions): CertificateVerifier {
-  if (!opts.ca && defaultCaOverride) return verifierFactory({ ...opts, ca: defaultCaOverride });
+  const replaced = defaultCaReplacement();
+  if (!opts.ca && replaced) return verifierFactory({ ...opts, ca: replaced });
   // NODE_EXTRA_CA_CERTS joins the default store before the first context that uses it, as in Node.
   if (!opts.ca) installExtraCaCertificates();
   return verifierFactory(opts);
-}
-
-/** The default anchors (bundled roots + NODE_EXTRA_CA_CERTS), for contexts that add to them (pfx CAs). */
-export function defaultAnchorDers(): Uint8Array[] {
-  if (defaultCaOverride) return [...defaultCaOverride];
-  installExtraCaCertificates();
-  return defaultTrustStore().certificates().map((c) => c.der);
 }
 
 /** Replaces the provider and/or verifier factory for contexts created afterwards (tests, embedders). */

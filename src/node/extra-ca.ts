@@ -1,10 +1,22 @@
 /**
  * The Node-side half of the default trust store: NODE_EXTRA_CA_CERTS (read once, as Node reads it
- * at startup; a bad file is a warning, not an error, exactly like Node) and the optional system CA
- * bundle. pki/root-store.ts holds the pure parts; this file only reads files and the environment.
+ * at startup; a bad file is a warning, not an error, exactly like Node), the optional system CA
+ * bundle, and today's tls.getCACertificates(type) (Node 22.15+) / tls.setDefaultCACertificates()
+ * (Node 24.5+), which Node 20 lacks and which follow Node's documentation. pki/root-store.ts holds
+ * the pure parts; this file reads files and the environment and keeps the replaced default set.
  */
+import { Buffer } from 'node:buffer';
 import { readFileSync } from 'node:fs';
-import { parseCaBundle, parseExtraCaCertificates, setExtraRootCertificates, SYSTEM_CA_BUNDLE_PATHS } from '../pki/root-store.js';
+import { encodePem, pemCertificates } from '../pki/pem.js';
+import {
+  defaultTrustStore,
+  parseCaBundle,
+  parseExtraCaCertificates,
+  rootCertificates,
+  setExtraRootCertificates,
+  SYSTEM_CA_BUNDLE_PATHS,
+} from '../pki/root-store.js';
+import { errInvalidArgType, errInvalidArgValue } from './errors.js';
 
 export interface ExtraCaIo {
   env?: Record<string, string | undefined>;
@@ -56,4 +68,70 @@ export function installExtraCaCertificates(opts: { useSystemStore?: boolean } & 
   const extra = loadExtraCaCertificates(opts);
   const system = opts.useSystemStore ? loadSystemCaCertificates() : [];
   if (extra.length + system.length > 0) setExtraRootCertificates([...system, ...extra]);
+}
+
+/** setDefaultCACertificates(): the anchors of contexts without `ca`, replacing bundled + extra. */
+let defaultCaOverride: Uint8Array[] | undefined;
+
+export function defaultCaReplacement(): Uint8Array[] | undefined {
+  return defaultCaOverride;
+}
+
+function setDefaultCaOverride(ders: Uint8Array[]): void {
+  defaultCaOverride = ders;
+}
+
+/** What a context without `ca` trusts now, as DER (pfx CAs are added on top of this). */
+export function defaultAnchorDers(): Uint8Array[] {
+  if (defaultCaOverride) return [...defaultCaOverride];
+  installExtraCaCertificates();
+  return defaultTrustStore().certificates().map((c) => c.der);
+}
+
+const pem = (der: Uint8Array): string => encodePem('CERTIFICATE', der).trimEnd();
+
+export type CACertificateType = 'default' | 'system' | 'bundled' | 'extra';
+
+
+/**
+ * 'bundled': tls.rootCertificates; 'extra': NODE_EXTRA_CA_CERTS; 'system': the OS bundle;
+ * 'default' (the default): what a context without `ca` trusts now.
+ */
+export function getCACertificates(type: CACertificateType = 'default'): string[] {
+  if (typeof type !== 'string') throw errInvalidArgType('type', 'of type string', type);
+  switch (type) {
+    case 'bundled':
+      return [...rootCertificates];
+    case 'extra':
+      return loadExtraCaCertificates({ warn: () => {} }).map(pem);
+    case 'system':
+      return loadSystemCaCertificates().map(pem);
+    case 'default':
+      return defaultAnchorDers().map(pem);
+    default:
+      throw errInvalidArgValue('type', type);
+  }
+}
+
+/** Replaces the default CA set for contexts created afterwards; each entry is PEM text. */
+export function setDefaultCACertificates(certs: readonly (string | ArrayBufferView)[]): void {
+  if (!Array.isArray(certs)) throw errInvalidArgType('certs', 'an instance of Array', certs);
+  const ders: Uint8Array[] = [];
+  certs.forEach((entry: unknown, i) => {
+    if (typeof entry !== 'string' && !ArrayBuffer.isView(entry)) {
+      throw errInvalidArgType(`certs[${i}]`, 'of type string or an instance of ArrayBufferView', entry);
+    }
+    const text = typeof entry === 'string' ? entry : Buffer.from(entry.buffer, entry.byteOffset, entry.byteLength).toString('latin1');
+    const found = pemCertificates(text);
+    if (found.length === 0) throw errInvalidArgValue(`certs[${i}]`, entry, 'is not a PEM certificate');
+    ders.push(...found);
+  });
+  // "The certificates will be deduplicated before being set as the default."
+  const seen = new Set<string>();
+  setDefaultCaOverride(ders.filter((d) => {
+    const k = Buffer.from(d).toString('base64');
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  }));
 }

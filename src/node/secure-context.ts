@@ -11,7 +11,8 @@ import { decodePem, pemCertificates } from '../pki/pem.js';
 import { parseCertificate } from '../pki/x509.js';
 import { selectCiphers } from './cipher-list.js';
 import { liveDefaults } from './defaults.js';
-import { createVerifier, defaultProvider, defaultAnchorDers } from './deps.js';
+import { createVerifier, defaultProvider } from './deps.js';
+import { defaultAnchorDers } from './extra-ca.js';
 import { codedError, errInvalidArgType, errInvalidArgValue } from './errors.js';
 import {
   TLS1_2_VERSION,

@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { rootCertificates } from '../pki/root-store.js';
 import { liveDefaults } from './defaults.js';
-import { getCACertificates, setDefaultCACertificates } from './ca-certificates.js';
+import { getCACertificates, setDefaultCACertificates } from './extra-ca.js';
 import { checkServerIdentity } from './check-server-identity.js';
 import { codedError } from './errors.js';
 import { convertALPNProtocols, normalizeConnectArgs, validateFunction } from './options.js';
