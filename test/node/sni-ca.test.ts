@@ -1,7 +1,8 @@
 /**
  * SNI contexts carry their own `ca` for client certificates (Node's test-tls-sni-option): once
  * addContext or SNICallback picks a context, that context's trust decides `authorized` and
- * `authorizationError`, exactly as a node:tls server decides with the same options. Each case
+ * `authorizationError` (a context without `ca` trusts the default roots, not the main context's
+ * `ca`), exactly as a node:tls server decides with the same options. Each case
  * runs against both servers and the answers must agree.
  */
 import { describe, it, after } from 'node:test';
@@ -24,6 +25,8 @@ const libs: [string, TlsLib][] = [
 /** Main context trusts CA 1; 'a.example.com' (and '*.wild.test') trusts only CA 2. */
 function serverOptions(lib: TlsLib, how: 'addContext' | 'SNICallback'): { options: nodeTls.TlsOptions; setup(s: nodeTls.Server): void } {
   const sniOptions = { key: files.read('server-key.pem'), cert: files.read('server-cert.pem'), ca: files.read('ca2-cert.pem') };
+  // Without `ca` the SNI context trusts the default roots, not the main context's ca (as OpenSSL).
+  const noCaOptions = { key: files.read('server-key.pem'), cert: files.read('server-cert.pem') };
   const base: nodeTls.TlsOptions = {
     key: files.read('agent-server-key.pem'),
     cert: files.read('agent-server-cert.pem'),
@@ -37,14 +40,17 @@ function serverOptions(lib: TlsLib, how: 'addContext' | 'SNICallback'): { option
       setup: (s) => {
         s.addContext('a.example.com', sniOptions);
         s.addContext('*.wild.test', lib.createSecureContext(sniOptions));
+        s.addContext('noca.test', noCaOptions);
       },
     };
   }
   const sniCtx = lib.createSecureContext(sniOptions);
+  const noCaCtx = lib.createSecureContext(noCaOptions);
   return {
     options: {
       ...base,
-      SNICallback: (name, cb) => setImmediate(() => cb(null, name === 'a.example.com' || name.endsWith('.wild.test') ? sniCtx : undefined)),
+      SNICallback: (name, cb) =>
+        setImmediate(() => cb(null, name === 'a.example.com' || name.endsWith('.wild.test') ? sniCtx : name === 'noca.test' ? noCaCtx : undefined)),
     },
     setup: () => {},
   };
@@ -94,6 +100,7 @@ for (const how of ['addContext', 'SNICallback'] as const) {
       ['x.wild.test', 'ca2-client', true], // wildcard context
       ['other.test', 'agent-client', true], // no SNI match: the main context, CA 1
       ['other.test', 'ca2-client', false],
+      ['noca.test', 'agent-client', false], // a context without ca does not inherit CA 1
     ];
     for (const [servername, clientPair, expected] of cases) {
       it(`${servername} with the ${clientPair} certificate: authorized ${expected}, as node:tls says`, async () => {
