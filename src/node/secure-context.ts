@@ -74,6 +74,7 @@ export class SecureContext {
   signatureSchemes: number[] = [...DEFAULT_SIGALGS];
   honorCipherOrder = true;
   private verifierCache: CertificateVerifier | undefined;
+  private caNamesCache: Uint8Array[] | undefined;
 
   /** Node code reads `ctx.context` (the native handle); ours is the object itself. */
   get context(): SecureContext {
@@ -92,6 +93,17 @@ export class SecureContext {
       });
     }
     return this.verifierCache;
+  }
+
+  /**
+   * The subject names (DER) a server lists in certificate_authorities when it asks for a client
+   * certificate (RFC 8446 §4.2.4): every `ca` certificate, then the CA certificates of `pfx`
+   * files, in order and with repeats, as Node's SSL_CTX_add_client_CA calls build OpenSSL's list.
+   * The default root store adds none, so a context without `ca` or `pfx` CAs sends no extension.
+   */
+  get clientCaNames(): Uint8Array[] {
+    this.caNamesCache ??= [...(this.ca ?? []), ...this.pfxTrusted].map((der) => parseCertificate(der).subject.der);
+    return this.caNamesCache;
   }
 
   /** Defers building the trust store until a peer chain is actually checked. */
@@ -310,6 +322,9 @@ export interface LoadedPfx {
   trusted: Uint8Array[];
 }
 
+/** A wrong or missing passphrase (the MAC does not verify): a deliberate difference, Node has no code. */
+export const PFX_MAC_VERIFY_FAILURE = 'ERR_OSSL_PKCS12_MAC_VERIFY_FAILURE';
+
 /** Node's message when the value is not something OpenSSL can read as a PFX at all. */
 const UNABLE_TO_LOAD = 'Unable to load PFX certificate';
 
@@ -322,8 +337,9 @@ function pfxBytes(v: unknown): Uint8Array | undefined {
 
 /**
  * Reads every entry of the option. Errors, as Node reports them: a wrong passphrase is
- * Error('mac verify failure') with no code (OpenSSL's reason string, which Node throws as is);
- * an unavailable scheme such as RC2 (`openssl pkcs12 -legacy`'s certificate encryption) is
+ * Error('mac verify failure') (OpenSSL's reason string, which Node throws as is) with the code
+ * PFX_MAC_VERIFY_FAILURE, which Node's error lacks; an unavailable scheme such as RC2
+ * (`openssl pkcs12 -legacy`'s certificate encryption) is
  * ERR_CRYPTO_UNSUPPORTED_OPERATION 'Unsupported PKCS12 PFX data: ...'; a value that is not a
  * string or buffer, or a file without a certificate, is ERR_CRYPTO_OPERATION_FAILED.
  */
@@ -357,8 +373,13 @@ function pfxError(e: unknown): Error {
   if (!(e instanceof PkiError)) return e as Error;
   switch (e.code) {
     case 'ERR_PKCS12_MAC_VERIFY_FAILURE':
-      // Exactly Node's error: OpenSSL's reason string, thrown without a code.
-      return new Error('mac verify failure');
+      // Node's message (OpenSSL's reason string), which Node throws without a code. Every adapter
+      // error has one, so this one gets the code Node's own OpenSSL-error rule (ThrowCryptoError:
+      // 'ERR_OSSL_' + library + reason) gives this error, like ERR_OSSL_X509_KEY_VALUES_MISMATCH.
+      return codedError(PFX_MAC_VERIFY_FAILURE, 'mac verify failure', Error, {
+        library: 'PKCS12 routines',
+        reason: 'mac verify failure',
+      });
     case 'ERR_CRYPTO_UNSUPPORTED_OPERATION': {
       const detail = e.message.replace(/^Unsupported PKCS12 PFX data:?\s*/, '');
       return codedError('ERR_CRYPTO_UNSUPPORTED_OPERATION', `Unsupported PKCS12 PFX data${detail ? `: ${detail}` : ''}`, Error, { cause: e });
