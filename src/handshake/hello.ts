@@ -5,6 +5,7 @@
  * its branch to `dispatchServerVersion` and `clientVersionFromServerHello`.
  */
 import type { KeyShare } from '../crypto/provider.js';
+import { ByteReader } from '../util/bytes.js';
 import { TlsError } from '../util/errors.js';
 import { AlertDescription, ProtocolVersion, PskKeyExchangeMode } from '../wire/registry.js';
 import { decodeHandshake } from '../wire/handshake/index.js';
@@ -119,10 +120,24 @@ export function clientVersionFromServerHello(sh: ServerHello, offer: ClientOffer
   return v;
 }
 
-/** The extension types a ClientHello really carries, read back from its encoding. */
+/**
+ * The extension types a ClientHello really carries, read back from its encoding (RFC 8446 §4.1.2
+ * layout). Walks the extension headers only: decoding every extension body again cost more than
+ * the rest of building the ClientHello.
+ */
 export function sentExtensionTypes(clientHelloRaw: Uint8Array): Set<number> {
-  const ch = decodeHandshake(clientHelloRaw, ProtocolVersion.TLSv1_3) as ClientHello;
-  return new Set(ch.extensions.map((e) => e.type));
+  const r = new ByteReader(clientHelloRaw);
+  r.bytes(4 + 2 + 32, 'handshake header, legacy_version, random'); // msg_type, length, version, random
+  r.vec8('legacy_session_id');
+  r.vec16('cipher_suites');
+  r.vec8('legacy_compression_methods');
+  const ext = r.sub16('extensions');
+  const types = new Set<number>();
+  while (!ext.isEmpty()) {
+    types.add(ext.u16('extension type'));
+    ext.vec16('extension_data');
+  }
+  return types;
 }
 
 /** Client entry point: queues ClientHello1 and returns the state waiting for ServerHello. */

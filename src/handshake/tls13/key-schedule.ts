@@ -53,10 +53,39 @@ export function deriveSecret(provider: CryptoProvider, hash: HashAlgorithm, secr
   return hkdfExpandLabel(provider, hash, secret, label, transcriptHash, provider.hashLength(hash));
 }
 
+/**
+ * Per-provider constants of the schedule: Hash("") and, for handshakes without a PSK, the Early
+ * Secret and its "derived" salt, which depend only on the hash (§7.1 with PSK = zeros). Computed
+ * once instead of on every handshake (two HMACs and two hashes per side). Never mutated.
+ */
+interface HashConstants {
+  emptyHash: Uint8Array;
+  noPskEarly?: Uint8Array;
+  noPskSalt?: Uint8Array;
+}
+const constants = new WeakMap<CryptoProvider, Map<HashAlgorithm, HashConstants>>();
+
+function constantsFor(provider: CryptoProvider, hash: HashAlgorithm): HashConstants {
+  let byHash = constants.get(provider);
+  if (!byHash) constants.set(provider, (byHash = new Map()));
+  let c = byHash.get(hash);
+  if (!c) byHash.set(hash, (c = { emptyHash: provider.digest(hash, EMPTY) }));
+  return c;
+}
+
+/** Transcript-Hash of no messages, Hash("") (cached per provider and hash). */
+function emptyHash(provider: CryptoProvider, hash: HashAlgorithm): Uint8Array {
+  return constantsFor(provider, hash).emptyHash;
+}
+
+/** Derive-Secret(secret, "derived", "") (§7.1 figure): the salt of the next stage's HKDF-Extract. */
+function derivedSalt(provider: CryptoProvider, hash: HashAlgorithm, secret: Uint8Array): Uint8Array {
+  return deriveSecret(provider, hash, secret, 'derived', emptyHash(provider, hash));
+}
+
 /** Derive-Secret(secret, "derived", "") then HKDF-Extract with the next input (§7.1 figure). */
 function nextStage(provider: CryptoProvider, hash: HashAlgorithm, secret: Uint8Array, ikm: Uint8Array): Uint8Array {
-  const salt = deriveSecret(provider, hash, secret, 'derived', provider.digest(hash, EMPTY));
-  return provider.hkdfExtract(hash, salt, ikm);
+  return provider.hkdfExtract(hash, derivedSalt(provider, hash, secret), ikm);
 }
 
 /** Common state of a stage: the provider, the suite hash and the stage secret (never exported). */
@@ -84,12 +113,25 @@ abstract class Stage {
 export class EarlySecret extends Stage {
   static fromPsk(provider: CryptoProvider, hash: HashAlgorithm, psk?: Uint8Array): EarlySecret {
     const zeros = new Uint8Array(provider.hashLength(hash));
-    return new EarlySecret(provider, hash, provider.hkdfExtract(hash, zeros, psk ?? zeros));
+    if (psk) return new EarlySecret(provider, hash, provider.hkdfExtract(hash, zeros, psk));
+    const c = constantsFor(provider, hash);
+    c.noPskEarly ??= provider.hkdfExtract(hash, zeros, zeros);
+    return new EarlySecret(provider, hash, c.noPskEarly, true);
+  }
+
+  private constructor(
+    provider: CryptoProvider,
+    hash: HashAlgorithm,
+    secret: Uint8Array,
+    /** The secret is the shared no-PSK constant, so its "derived" salt is one too. */
+    private readonly noPsk = false,
+  ) {
+    super(provider, hash, secret);
   }
 
   /** binder_key = Derive-Secret(., "ext binder" | "res binder", "") (§7.1; §4.2.11.2 for its use). */
   binderKey(resumption: boolean): Uint8Array {
-    return this.derive(resumption ? 'res binder' : 'ext binder', this.provider.digest(this.hash, EMPTY));
+    return this.derive(resumption ? 'res binder' : 'ext binder', emptyHash(this.provider, this.hash));
   }
 
   /** client_early_traffic_secret = Derive-Secret(., "c e traffic", ClientHello). */
@@ -105,7 +147,14 @@ export class EarlySecret extends Stage {
   /** Handshake Secret = HKDF-Extract(Derive-Secret(., "derived", ""), (EC)DHE). Use zeros for psk_ke. */
   handshake(sharedSecret?: Uint8Array): HandshakeSecret {
     const ikm = sharedSecret ?? new Uint8Array(this.provider.hashLength(this.hash));
-    return new HandshakeSecret(this.provider, this.hash, nextStage(this.provider, this.hash, this.secret, ikm));
+    let salt: Uint8Array;
+    if (this.noPsk) {
+      const c = constantsFor(this.provider, this.hash);
+      salt = c.noPskSalt ??= derivedSalt(this.provider, this.hash, this.secret);
+    } else {
+      salt = derivedSalt(this.provider, this.hash, this.secret);
+    }
+    return new HandshakeSecret(this.provider, this.hash, this.provider.hkdfExtract(this.hash, salt, ikm));
   }
 }
 
@@ -211,8 +260,7 @@ export function exporter(
   context: Uint8Array | undefined,
   length: number,
 ): Uint8Array {
-  const emptyHash = provider.digest(hash, EMPTY);
-  const perLabel = hkdfExpandLabel(provider, hash, exporterMasterSecret, label, emptyHash, provider.hashLength(hash));
+  const perLabel = hkdfExpandLabel(provider, hash, exporterMasterSecret, label, emptyHash(provider, hash), provider.hashLength(hash));
   return hkdfExpandLabel(provider, hash, perLabel, 'exporter', provider.digest(hash, context ?? EMPTY), length);
 }
 
