@@ -340,6 +340,8 @@ export class Connection implements TlsConnection {
   }
 
   private trace(direction: 'sent' | 'received', msg: HandshakeMessage, raw: Uint8Array): void {
+    const on = this.config.trace;
+    if (on === false || (typeof on === 'function' && !on())) return;
     this.events.push({ type: 'trace', direction, message: describeMessage(msg, raw.length) });
   }
 

@@ -35,6 +35,12 @@ export interface CommonConfig {
   verifier: CertificateVerifier;
   /** Clock for certificate validity and ticket ages (ms since epoch). Default Date.now. */
   now?: () => number;
+  /**
+   * Emit 'trace' events (one line per handshake message). Default true. A function is asked at
+   * each message, so tracing can be switched on mid-handshake (Node's enableTrace()); false
+   * saves describing every message when nobody reads the lines.
+   */
+  trace?: boolean | (() => boolean);
 }
 
 export interface ClientConfig extends CommonConfig {

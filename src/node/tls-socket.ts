@@ -162,6 +162,7 @@ export class TLSSocket extends TLSSocketInfo {
       rejectUnauthorized: false,
       alpnProtocols: parseAlpnProtocols(o.ALPNProtocols),
       keyLog: this.listenerCount('keylog') > 0 || keyLogFile() !== undefined,
+      trace: this.traceOn,
       certificate: this.keyCertOverride?.[0] ?? this.secureContext.certificates[0],
     });
   }
@@ -176,6 +177,7 @@ export class TLSSocket extends TLSSocketInfo {
       rejectUnauthorized: !!o.requestCert && o.rejectUnauthorized !== false,
       alpnProtocols: parseAlpnProtocols(o.ALPNProtocols),
       keyLog: this.listenerCount('keylog') > 0 || (this.server?.listenerCount('keylog') ?? 0) > 0 || keyLogFile() !== undefined,
+      trace: this.traceOn,
       pauseOnClientHello: !!(o.SNICallback || o.ALPNCallback),
       preferClientCipherOrder: !ctx.honorCipherOrder,
     });
@@ -481,6 +483,9 @@ export class TLSSocket extends TLSSocketInfo {
   }
 
   // ---- errors ---------------------------------------------------------------------------------
+
+  /** Asked by the engine per handshake message: describing messages nobody prints is wasted work. */
+  private readonly traceOn = (): boolean => this.traceEnabled;
 
   private readonly internalErrorListener = (err: Error): void => {
     this.emit('_tlsError', err);
