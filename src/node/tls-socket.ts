@@ -175,6 +175,8 @@ export class TLSSocket extends TLSSocketInfo {
       certificates: this.keyCertOverride ?? ctx.certificates,
       requestCert: !!o.requestCert,
       rejectUnauthorized: !!o.requestCert && o.rejectUnauthorized !== false,
+      // RFC 8446 §4.2.4 certificate_authorities: the `ca` subjects, none for the default roots.
+      ...(o.requestCert ? { certificateAuthorities: ctx.clientCaNames } : {}),
       alpnProtocols: parseAlpnProtocols(o.ALPNProtocols),
       keyLog: this.listenerCount('keylog') > 0 || (this.server?.listenerCount('keylog') ?? 0) > 0 || keyLogFile() !== undefined,
       trace: this.traceOn,
@@ -399,7 +401,11 @@ export class TLSSocket extends TLSSocketInfo {
       if (ctx && ctx.certificates.length > 0) decision.certificates = ctx.certificates;
       // The chosen context's trust (its `ca`, else the default roots) judges client certificates,
       // as OpenSSL does once SSL_set_SSL_CTX switched to it (Node's test-tls-sni-option).
-      if (ctx && ctx !== this.secureContext) decision.verifier = ctx.commonConfig().verifier;
+      if (ctx && ctx !== this.secureContext) {
+        decision.verifier = ctx.commonConfig().verifier;
+        // ...and its `ca` names go in certificate_authorities (none without `ca`, as OpenSSL).
+        if (o.requestCert) decision.certificateAuthorities = ctx.clientCaNames;
+      }
       if (o.ALPNCallback) {
         const offered = ev.alpnProtocols ?? [];
         let selected: string | undefined;
