@@ -72,6 +72,8 @@ export class Connection implements TlsConnection {
   private readonly io: HandshakeIo;
   /** Handshake messages of the current flight, sent as one run of records at the next flush. */
   private pendingHandshake: Uint8Array[] = [];
+  /** During receive(bytes, true): the buffer the caller will reuse once receive returns. */
+  private transientInput: ArrayBufferLike | null = null;
   /** setMaxFragmentLength's value and the peer's record_size_limit bound our records together. */
   private userMaxFragment = MAX_FRAGMENT_LENGTH;
   private peerMaxFragment = MAX_FRAGMENT_LENGTH;
@@ -118,16 +120,24 @@ export class Connection implements TlsConnection {
     });
   }
 
-  receive(bytes: Uint8Array): ConnectionEvent[] {
+  receive(bytes: Uint8Array, transient = false): ConnectionEvent[] {
     if (this.fail) return this.drain();
     this.begin();
-    this.guard(() => {
-      this.reader.push(bytes);
-      if (this.state?.paused && this.reader.bufferedBytes > MAX_INPUT_WHILE_PAUSED) {
-        throw new TlsError(AlertDescription.unexpected_message, 'TooMuchInputWhilePaused', `more than ${MAX_INPUT_WHILE_PAUSED} bytes arrived while the ClientHello decision was pending`);
+    if (transient) this.transientInput = bytes.buffer;
+    try {
+      this.guard(() => {
+        this.reader.push(bytes);
+        if (this.state?.paused && this.reader.bufferedBytes > MAX_INPUT_WHILE_PAUSED) {
+          throw new TlsError(AlertDescription.unexpected_message, 'TooMuchInputWhilePaused', `more than ${MAX_INPUT_WHILE_PAUSED} bytes arrived while the ClientHello decision was pending`);
+        }
+        this.pump();
+      });
+    } finally {
+      if (transient) {
+        this.transientInput = null;
+        this.reader.ownBuffered();
       }
-      this.pump();
-    });
+    }
     return this.drain();
   }
 
@@ -204,6 +214,10 @@ export class Connection implements TlsConnection {
 
   private processRecord(type: number, payload: Uint8Array): void {
     if (this.receivedClose) return; // RFC 8446 §6.1: "Any data received after a closure alert has been received MUST be ignored."
+    // A plaintext record (or a provider's in-place open) is a view of the caller's reused buffer:
+    // copy it before the joiner, a message or a data event can keep it.
+    // (new Uint8Array(view) copies; a Buffer's slice() would not.)
+    if (this.transientInput !== null && payload.buffer === this.transientInput) payload = new Uint8Array(payload);
     this.countRecord(payload.length);
     switch (type) {
       case ContentType.alert:

@@ -140,7 +140,12 @@ export interface TlsConnection {
   readonly isServer: boolean;
   /** Starts the handshake (a client queues its ClientHello). Returns events (e.g. keylog). */
   start(): ConnectionEvent[];
-  receive(bytes: Uint8Array): ConnectionEvent[];
+  /**
+   * Feeds received bytes. With `transient` the bytes are only valid during this call (a read
+   * buffer the caller reuses): nothing returned or kept refers to them afterwards, at the cost
+   * of copying an incomplete trailing record. Without it the bytes are kept by reference.
+   */
+  receive(bytes: Uint8Array, transient?: boolean): ConnectionEvent[];
   /** Bytes to send, in order; empties the queue. */
   takeOutgoing(): Uint8Array[];
   /** Bytes currently waiting in the outgoing queue. */

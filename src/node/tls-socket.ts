@@ -28,6 +28,7 @@ import {
   verifyError,
 } from './errors.js';
 import { keyLogFile } from './keylog-file.js';
+import { useSharedReadBuffer } from './read-buffer.js';
 import { defaultServername, parseAlpnProtocols } from './options.js';
 import { SecureContext, createSecureContext, isSecureContext } from './secure-context.js';
 import { TLSSocketInfo, u8ToBuffer, type TLSSocketOptions } from './tls-socket-info.js';
@@ -147,6 +148,8 @@ export class TLSSocket extends TLSSocketInfo {
     this.handleEvents(events);
     this.flush();
     const raw = this.raw;
+    // Reads into one shared buffer when the transport allows it (read-buffer.ts); else 'data'.
+    if (raw instanceof net.Socket) useSharedReadBuffer(raw, (bytes) => this.onRawData(bytes, true));
     raw.on('data', (chunk: Buffer | string) => this.onRawData(chunk));
   }
 
@@ -185,14 +188,15 @@ export class TLSSocket extends TLSSocketInfo {
     });
   }
 
-  private onRawData(chunk: Buffer | string): void {
+  /** `transient`: the bytes live in the shared read buffer and are only valid during this call. */
+  private onRawData(chunk: Buffer | string, transient = false): void {
     const conn = this.conn;
     if (!conn || this.destroyed) return;
     (this as unknown as { _unrefTimer?: () => void })._unrefTimer?.();
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
     let events: ConnectionEvent[];
     try {
-      events = conn.receive(bytes);
+      events = conn.receive(bytes, transient);
     } catch (err) {
       events = [{ type: 'error', error: err as never }];
     }

@@ -58,6 +58,29 @@ export class RecordReader {
     this.buffered += bytes.length;
   }
 
+  /**
+   * Copies the buffered bytes (an incomplete record, or input held while the connection waits)
+   * into one buffer of the reader's own, so the caller may reuse the chunks it pushed. Costs at
+   * most one record's copy per call when the caller reads into a reused buffer.
+   */
+  ownBuffered(): void {
+    if (this.buffered === 0) {
+      this.chunks = [];
+      this.head = this.headOffset = 0;
+      return;
+    }
+    const own = new Uint8Array(this.buffered);
+    let filled = 0;
+    for (let c = this.head; c < this.chunks.length; c++) {
+      const chunk = this.chunks[c]!;
+      const from = c === this.head ? this.headOffset : 0;
+      own.set(chunk.subarray(from), filled);
+      filled += chunk.length - from;
+    }
+    this.chunks = [own];
+    this.head = this.headOffset = 0;
+  }
+
   /** Bytes received but not yet returned as records. */
   get bufferedBytes(): number {
     return this.buffered;
@@ -176,7 +199,8 @@ export class RecordReader {
       this.earlyDataSkipBudget = 0;
       this.seq++;
       // A provider whose open() returned a view of its input must not leave us a view of scratch.
-      if (inner.payload.buffer === this.scratch?.buffer) inner = { type: inner.type, payload: inner.payload.slice() };
+      // (new Uint8Array(view) copies; a Buffer's slice() would not.)
+      if (inner.payload.buffer === this.scratch?.buffer) inner = { type: inner.type, payload: new Uint8Array(inner.payload) };
       if (!KNOWN_TYPES.has(inner.type) || inner.type === ContentType.change_cipher_spec) {
         throw fail(AlertDescription.unexpected_message, 'UnexpectedInnerContentType', `protected record of content type ${nameOf(ContentType, inner.type)}`);
       }
