@@ -141,8 +141,9 @@ export abstract class TLSSocketInfo extends net.Socket {
   /** Client only, as in Node: the server side answers {}; before the handshake, null. */
   getEphemeralKeyInfo(): { type?: string; name?: string; size?: number } | null {
     const neg = this.conn?.negotiated;
-    if (!neg) return null;
-    if (this._tlsOptions.isServer || neg.group === undefined) return {};
+    // Node: "only supported on a client socket; null is returned if called on a server socket".
+    if (!neg || this._tlsOptions.isServer) return null;
+    if (neg.group === undefined) return {};
     const name = groupName(neg.group) ?? '';
     const ec = EPHEMERAL_ECDH[name];
     if (ec) return { type: 'ECDH', name: ec[0], size: ec[1] };

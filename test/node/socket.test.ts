@@ -89,7 +89,7 @@ describe('TLSSocket over TCP', () => {
     assert.ok(a.equals(s.exportKeyingMaterial(32, 'EXPERIMENTAL-test', Buffer.from('ctx'))));
     assert.equal(a.length, 32);
     assert.equal(client.getEphemeralKeyInfo()!.name, 'X25519');
-    assert.deepEqual(s.getEphemeralKeyInfo(), {});
+    assert.equal(s.getEphemeralKeyInfo(), null); // node:tls: null on a server socket
     assert.equal(client.setMaxSendFragment(100), false);
     assert.equal(client.setMaxSendFragment(1024), true);
     assert.equal(client.remotePort, port);
