@@ -115,6 +115,18 @@ export function certView(c: nodeTls.PeerCertificate | Record<string, never> | nu
   };
 }
 
+/** CNs up the chain from getPeerCertificate(true), stopping at the self-issued root. */
+function chainSubjects(s: nodeTls.TLSSocket): string[] {
+  const out: string[] = [];
+  let c: nodeTls.DetailedPeerCertificate | undefined = s.getPeerCertificate(true);
+  while (c && Object.keys(c).length > 0 && out.length < 5) {
+    out.push(String(c.subject?.CN));
+    if (!c.issuerCertificate || c.issuerCertificate === c) break;
+    c = c.issuerCertificate;
+  }
+  return out;
+}
+
 /** The connection properties an application reads after the handshake. */
 export function socketView(s: nodeTls.TLSSocket): Record<string, unknown> {
   const cipher = s.getCipher();
@@ -126,5 +138,10 @@ export function socketView(s: nodeTls.TLSSocket): Record<string, unknown> {
     cipher: cipher ? { name: cipher.name, standardName: cipher.standardName, version: cipher.version } : cipher,
     alpnProtocol: s.alpnProtocol,
     servername: (s as unknown as { servername?: unknown }).servername,
+    ephemeralKeyInfo: s.getEphemeralKeyInfo(),
+    finishedLength: s.getFinished()?.length,
+    peerFinishedLength: s.getPeerFinished()?.length,
+    remoteFamily: s.remoteFamily,
+    chainSubjects: chainSubjects(s),
   };
 }

@@ -36,6 +36,9 @@ const checks: Record<string, Check> = {
     assert.equal(cv(ref).alpnProtocol, 'h2');
     assert.equal(cv(ref).authorized, true);
     assert.equal((ref.client.peer as { subjectaltname: string }).subjectaltname, 'DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1');
+    assert.deepEqual(cv(ref).ephemeralKeyInfo, { type: 'ECDH', name: 'X25519', size: 253 });
+    assert.equal((ref.server?.view as { ephemeralKeyInfo: unknown }).ephemeralKeyInfo, null);
+    assert.deepEqual(cv(ref).chainSubjects, ['localhost', 'ts-tls Test CA']);
   },
   'client certificate requested and sent: server sees it, authorized': (ref) => {
     assert.equal((ref.server?.view as { authorized: boolean }).authorized, true);
