@@ -140,6 +140,23 @@ export const scenarios: Record<string, Scenario> = {
   'server without a certificate: handshake failure on both ends': (p) =>
     runPair(p, { server: {}, client: trusting(), serverEvents: true }),
 
+  'no SNI (connect by IP address, no servername): servername false on the server': (p) =>
+    runPair(p, { server: okServer(), client: { ca: pki.ca.cert }, serverReply: 'x', clientSends: 'y', serverEvents: true }),
+
+  'SNI picks an addContext certificate; the server reports the name': (p) =>
+    runPair(p, {
+      server: okServer({
+        SNICallback: (name, cb) => cb(null, name === 'other.example' ? p.server.createSecureContext({ key: pki.ecdsa.key, cert: pki.ecdsa.cert }) : undefined),
+      }),
+      client: { servername: 'other.example', ca: pki.ecdsa.cert, checkServerIdentity: () => undefined },
+      serverReply: 'x',
+      clientSends: 'y',
+      serverEvents: true,
+    }),
+
+  'client restricts ciphers to TLS_CHACHA20_POLY1305_SHA256: getCipher() on both ends': (p) =>
+    runPair(p, { server: okServer(), client: trusting({ ciphers: 'TLS_CHACHA20_POLY1305_SHA256' }), serverReply: 'x', clientSends: 'y', serverEvents: true }),
+
   'server ends right after the handshake: client sees secureConnect, end, close': (p) =>
     runPair(p, { server: okServer(), client: trusting(), serverEvents: false }),
 };

@@ -78,6 +78,19 @@ const checks: Record<string, Check> = {
     assert.deepEqual(clientEvents(ref), ['error:ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', 'close']);
     assert.deepEqual(serverEvents(ref), ['tlsClientError:ERR_SSL_NO_SUITABLE_SIGNATURE_ALGORITHM']);
   },
+  'no SNI (connect by IP address, no servername): servername false on the server': (ref) => {
+    assert.equal(cv(ref).servername, false);
+    assert.equal((ref.server?.view as { servername: unknown }).servername, false);
+  },
+  'SNI picks an addContext certificate; the server reports the name': (ref) => {
+    assert.equal((ref.server?.view as { servername: unknown }).servername, 'other.example');
+    assert.equal((ref.client.peer as { issuer: { CN: string } }).issuer.CN, 'localhost', 'the self-signed SNI certificate was served');
+  },
+  'client restricts ciphers to TLS_CHACHA20_POLY1305_SHA256: getCipher() on both ends': (ref) => {
+    assert.equal((cv(ref).cipher as { name: string }).name, 'TLS_CHACHA20_POLY1305_SHA256');
+    assert.equal((ref.server?.view as { cipher: { name: string } }).cipher.name, 'TLS_CHACHA20_POLY1305_SHA256');
+    assert.equal(cv(ref).finishedLength, 32);
+  },
   'server ends right after the handshake: client sees secureConnect, end, close': (ref) =>
     assert.deepEqual(clientEvents(ref), ['secureConnect', 'end', 'close']),
 };
