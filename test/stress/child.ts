@@ -1,5 +1,5 @@
 /**
- * Memory measurements run in a child process (started by the stress tests with --expose-gc), so
+ * Memory measurements run in a child process (started by memory.test.ts with --expose-gc), so
  * the test runner's own allocations do not blur them. Usage:
  *
  *   node --expose-gc build/test/stress/child.js <mode> [args...]
