@@ -15,6 +15,13 @@ import { AlertDescription } from './registry.js';
 /** Largest handshake message we accept, header excluded (a Certificate chain is the big one). */
 export const MAX_HANDSHAKE_MESSAGE = 128 * 1024;
 const HEADER = 4;
+/**
+ * Fragments shorter than this are copied into a shared buffer of TAIL_SIZE bytes instead of being
+ * kept one by one: a peer sending a message as 100,000 one-byte records would otherwise cost one
+ * retained object (and backing store) per byte, about 40 MiB for one maximal message.
+ */
+const COALESCE_BELOW = 256;
+const TAIL_SIZE = 4096;
 
 export class HandshakeJoiner {
   private chunks: Uint8Array[] = [];
@@ -23,6 +30,11 @@ export class HandshakeJoiner {
   private total = 0;
   /** Bytes (from the read position) whose message headers have been checked. */
   private checked = 0;
+  /** Buffer that small fragments are copied into; only ever written past `tailUsed`. */
+  private tailBuf: Uint8Array | null = null;
+  private tailUsed = 0;
+  /** The last chunk is a view of tailBuf that the next small fragment may extend. */
+  private lastIsTail = false;
 
   constructor(private readonly maxMessage = MAX_HANDSHAKE_MESSAGE) {}
 
@@ -33,12 +45,17 @@ export class HandshakeJoiner {
    */
   push(fragment: Uint8Array): void {
     if (fragment.length === 0) return;
-    this.chunks.push(fragment);
+    if (fragment.length < COALESCE_BELOW) this.pushSmall(fragment);
+    else {
+      this.chunks.push(fragment);
+      this.lastIsTail = false;
+    }
     this.total += fragment.length;
     while (this.checked + HEADER <= this.total) {
       const len = (this.byteAt(this.checked + 1) << 16) | (this.byteAt(this.checked + 2) << 8) | this.byteAt(this.checked + 3);
       if (len > this.maxMessage) {
         this.chunks = [];
+        this.lastIsTail = false;
         this.head = this.total = this.checked = 0;
         throw new TlsError(AlertDescription.illegal_parameter, 'HandshakeMessageTooLarge', `handshake message of ${len} bytes exceeds the ${this.maxMessage}-byte limit`);
       }
@@ -89,6 +106,26 @@ export class HandshakeJoiner {
 
   isEmpty(): boolean {
     return this.total === 0;
+  }
+
+  /** Copies a small fragment into the tail buffer, extending the last chunk when it is the tail. */
+  private pushSmall(fragment: Uint8Array): void {
+    if (!this.tailBuf || this.tailUsed + fragment.length > this.tailBuf.length) {
+      this.tailBuf = new Uint8Array(TAIL_SIZE);
+      this.tailUsed = 0;
+      this.lastIsTail = false;
+    }
+    this.tailBuf.set(fragment, this.tailUsed);
+    const end = this.tailUsed + fragment.length;
+    const last = this.chunks.length - 1;
+    if (this.lastIsTail && last >= 0) {
+      // Same start, longer view: `head` (if this is chunks[0]) stays valid.
+      this.chunks[last] = this.tailBuf.subarray(this.chunks[last]!.byteOffset, end);
+    } else {
+      this.chunks.push(this.tailBuf.subarray(this.tailUsed, end));
+      this.lastIsTail = true;
+    }
+    this.tailUsed = end;
   }
 
   private dropFirst(): void {
