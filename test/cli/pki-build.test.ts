@@ -264,3 +264,15 @@ test('random and mutated input to parseCsr / issueCertificate fails only with Pk
     return onlyBuildErrors(() => issueCertificate({ provider, issuer: { key: ca.key, cert: m }, dns: ['a.test'] }));
   }), { numRuns: 300 });
 });
+
+// Found by the property above (seed 1430094997, [44,17]): a flipped bit in the SPKI algorithm OID
+// parses but cannot be re-encoded; asn1-schema's plain Error must surface as PkiBuildError.
+test('a CSR or CA certificate whose key OID cannot be re-encoded fails with PkiBuildError', () => {
+  const csr = createCsr({ provider, dns: ['fuzz.test'] }).csrDer.slice();
+  csr[44]! ^= 17;
+  assert.equal(codeOf(() => parseCsr(provider, csr)), 'ERR_PKI_BAD_CSR');
+  const ca = createSelfSigned({ provider, isCA: true });
+  const cert = ca.certDer.slice();
+  cert[190]! ^= 17;
+  assert.equal(codeOf(() => issueCertificate({ provider, issuer: { key: ca.key, cert }, dns: ['a.test'] })), 'ERR_PKI_BAD_CA');
+});

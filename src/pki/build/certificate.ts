@@ -226,7 +226,7 @@ export function createSelfSigned(opts: SubjectOptions & { provider: CryptoProvid
 export function issuerFrom(provider: CryptoProvider, issuer: IssuerInput): { name: Name; keyId: Uint8Array } {
   const caCert = parseCertificate(derFrom(issuer.cert, ['CERTIFICATE', 'TRUSTED CERTIFICATE'], 'ERR_PKI_BAD_CA'));
   // Public data: no constant-time compare needed.
-  const caSpkiDer = new Uint8Array(AsnConvert.serialize(caCert.tbsCertificate.subjectPublicKeyInfo));
+  const caSpkiDer = new Uint8Array(asnGuard('ERR_PKI_BAD_CA', 'bad subjectPublicKeyInfo in the CA certificate', () => AsnConvert.serialize(caCert.tbsCertificate.subjectPublicKeyInfo)));
   if (!sameBytes(caSpkiDer, issuer.key.publicKeySpki)) {
     throw new PkiBuildError('ERR_PKI_BAD_CA', 'the CA private key does not match the CA certificate');
   }

@@ -123,7 +123,8 @@ export function parseCsr(provider: CryptoProvider, input: string | Uint8Array): 
   if (scheme === undefined) {
     throw new PkiBuildError('ERR_PKI_UNSUPPORTED_ALGORITHM', `CSR signature algorithm ${csr.signatureAlgorithm.algorithm} is not supported`);
   }
-  const spkiDer = new Uint8Array(AsnConvert.serialize(info.subjectPKInfo));
+  // Re-encoding can throw on a value that parsed (e.g. a mangled OID): still a bad CSR.
+  const spkiDer = new Uint8Array(asnGuard('ERR_PKI_BAD_CSR', 'bad subjectPublicKeyInfo', () => AsnConvert.serialize(info.subjectPKInfo)));
   if (!provider.verifySignature(scheme, spkiDer, new Uint8Array(raw), new Uint8Array(csr.signature))) {
     throw new PkiBuildError('ERR_PKI_CSR_SIGNATURE', 'the CSR signature does not verify with its public key');
   }
