@@ -3,9 +3,10 @@
  *
  * A state handles exactly one decoded handshake message and returns the next state. Everything a
  * state does to the outside world goes through `HandshakeIo` (implemented by connection/), so the
- * states never see records, sockets or the event queue. The config shapes here are structural
- * subsets of connection/types.ts (handshake/ may not import connection/), so the connection's
- * configs are accepted as they are.
+ * states never see records, sockets or the event queue. The configs, decision, events and summary
+ * are defined here, once, with what the handshake reads; connection/types.ts (the public contract)
+ * extends them with what only the record layer and the driver use (handshake/ may not import
+ * connection/, the other way round is allowed).
  */
 import type { AeadKey, CryptoProvider, SigningKey } from '../../crypto/provider.js';
 import type { DecodedHandshake, HandshakeMessage } from '../../wire/types.js';
@@ -13,6 +14,7 @@ import type { CertificateVerifier } from './verifier.js';
 import { TlsError } from '../../util/errors.js';
 import { AlertDescription } from '../../wire/registry.js';
 
+/** A certificate chain (DER, leaf first) with its private key. */
 export interface HandshakeCertifiedKey {
   chain: Uint8Array[];
   key: SigningKey;
@@ -20,70 +22,100 @@ export interface HandshakeCertifiedKey {
 
 export interface HandshakeCommonConfig {
   provider: CryptoProvider;
+  /** 0x0303 (TLS 1.2) .. 0x0304 (TLS 1.3). */
   minVersion: number;
   maxVersion: number;
+  /** TLS 1.3 suites in preference order (and TLS 1.2 suites, once TLS 1.2 exists). */
   cipherSuites: number[];
+  /** Named groups in preference order. */
   groups: number[];
+  /** Signature schemes we accept from the peer / offer, in preference order. */
   signatureSchemes: number[];
+  /** ALPN protocol names in preference order; empty or undefined means no ALPN. */
   alpnProtocols?: string[];
+  /** Emit 'keylog' events (NSS key log lines). */
   keyLog?: boolean;
   verifier: CertificateVerifier;
+  /** Clock for certificate validity and ticket ages (ms since epoch). Default Date.now. */
   now?: () => number;
 }
 
 export interface ClientHandshakeConfig extends HandshakeCommonConfig {
+  /** Sent as SNI unless it is an IP address or empty. */
   serverName?: string;
+  /** Used for host-name context in the verifier and reported back; the adapter checks the identity. */
   hostname?: string;
+  /** true: a chain that fails verification is a fatal alert. false: report authorized=false and go on. */
   rejectUnauthorized: boolean;
+  /** Groups to send key shares for in the first ClientHello (default: the first of `groups`). */
   keyShareGroups?: number[];
+  /** Client certificate for servers that ask (certificate issue). */
   certificate?: HandshakeCertifiedKey;
 }
 
 export interface ServerHandshakeConfig extends HandshakeCommonConfig {
+  /** Candidate certificates; the engine picks one the client's signature_algorithms allows. */
   certificates: HandshakeCertifiedKey[];
+  /** Ask the client for a certificate (CertificateRequest). */
   requestCert?: boolean;
+  /** With requestCert: a missing or unverifiable client certificate is fatal. */
   rejectUnauthorized?: boolean;
+  /** DER DistinguishedNames for certificate_authorities in CertificateRequest. */
   certificateAuthorities?: Uint8Array[];
+  /**
+   * When true the server stops after parsing the ClientHello and emits `clientHello`; the driver
+   * then calls `resumeHandshake(...)` (SNICallback, addContext, ALPNCallback live in the adapter).
+   */
   pauseOnClientHello?: boolean;
+  /** Pick the cipher suite by the client's preference instead of ours (Node's honorCipherOrder: false). */
   preferClientCipherOrder?: boolean;
 }
 
-/** What the server decided after a paused ClientHello (mirrors ServerHelloDecision). */
+/** What the server decides after seeing the ClientHello (answer to a `clientHello` event). */
 export interface HelloDecision {
   certificates?: HandshakeCertifiedKey[];
   alpnProtocols?: string[];
+  /** Pick the ALPN protocol directly (ALPNCallback); undefined = no ALPN, null = use the lists. */
   selectedAlpn?: string | null;
   requestCert?: boolean;
   rejectUnauthorized?: boolean;
   certificateAuthorities?: Uint8Array[];
-  /** Verifier for the client's certificate (an SNI context's own `ca`). */
+  /** Verify the client's certificate with this instead (the SNI context's `ca`, as OpenSSL's SSL_set_SSL_CTX does). */
   verifier?: CertificateVerifier;
+  /** Abort with this alert instead (e.g. unrecognized_name when SNICallback fails). */
   reject?: { alert: number; message: string };
 }
 
-/** Events a state may raise; a structural subset of ConnectionEvent. */
+/** Events a state may raise; ConnectionEvent adds the connection's own. */
 export type HandshakeEvent =
+  /** Server only, when pauseOnClientHello: the engine waits for resumeHandshake(). */
+  | { type: 'clientHello'; serverName?: string; alpnProtocols?: string[]; signatureSchemes?: number[] }
+  /** An NSS key-log line without trailing newline: "CLIENT_HANDSHAKE_TRAFFIC_SECRET <cr> <secret>". */
   | { type: 'keylog'; line: string }
+  /** Client: a NewSessionTicket arrived (resumption issue stores it). */
   | { type: 'sessionTicket'; ticket: Uint8Array; lifetime: number }
-  | { type: 'keyUpdate'; requested: boolean }
-  | { type: 'clientHello'; serverName?: string; alpnProtocols?: string[]; signatureSchemes?: number[] };
+  /** A KeyUpdate was received and answered (for traces/tests). */
+  | { type: 'keyUpdate'; requested: boolean };
 
-/** The negotiated parameters (same shape as NegotiatedParams in connection/types.ts). */
+/** The negotiated parameters (connection/types.ts publishes them as NegotiatedParams). */
 export interface HandshakeSummary {
   version: number;
   cipherSuite: number;
   group?: number;
-  signatureScheme?: number;
+  signatureScheme?: number; // the one the peer signed with
   alpnProtocol?: string;
-  serverName?: string;
-  peerCertificates: Uint8Array[];
-  ownCertificate?: Uint8Array;
+  serverName?: string; // SNI as received (server) or sent (client)
+  peerCertificates: Uint8Array[]; // DER, as received, leaf first
+  ownCertificate?: Uint8Array; // DER leaf we sent
+  /** Result of the peer-chain verification (undefined when the peer sent none). */
   peerVerdict?: { ok: boolean; code?: string; message?: string };
   resumed: boolean;
   clientRandom: Uint8Array;
   serverRandom: Uint8Array;
+  /** Finished verify_data we sent / received (getFinished/getPeerFinished). */
   ownFinished?: Uint8Array;
   peerFinished?: Uint8Array;
+  /** Peer's signature_algorithms (server side) for getSharedSigalgs. */
   peerSignatureSchemes?: number[];
 }
 
