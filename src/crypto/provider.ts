@@ -107,3 +107,21 @@ export interface GeneratedKey {
   /** Unencrypted PKCS#8 PEM of the private key. */
   pkcs8Pem: string;
 }
+
+/**
+ * What PKCS#12 (pki/pkcs12.ts) needs beyond pure code: digests, HMAC, PBKDF2 and whole-message
+ * CBC. Separate from CryptoProvider because only PFX loading uses these legacy algorithms;
+ * crypto/node/pkcs12-crypto.ts implements it over node:crypto.
+ */
+export interface Pkcs12Crypto {
+  digest(alg: Pkcs12Hash, data: Uint8Array): Uint8Array;
+  hmac(alg: Pkcs12Hash, key: Uint8Array, data: Uint8Array): Uint8Array;
+  pbkdf2(password: Uint8Array, salt: Uint8Array, iterations: number, keyLength: number, prf: Pkcs12Hash): Uint8Array;
+  /** CBC with PKCS#7 padding; decrypt throws on bad padding. Unavailable ciphers throw PkiError('ERR_CRYPTO_UNSUPPORTED_OPERATION'). */
+  cbcDecrypt(cipher: Pkcs12Cipher, key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array;
+  cbcEncrypt(cipher: Pkcs12Cipher, key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array;
+  randomBytes(n: number): Uint8Array;
+}
+
+export type Pkcs12Hash = 'sha1' | 'sha256' | 'sha384' | 'sha512';
+export type Pkcs12Cipher = 'aes-128-cbc' | 'aes-192-cbc' | 'aes-256-cbc' | 'des-ede3-cbc' | 'rc2-40-cbc' | 'rc2-128-cbc';

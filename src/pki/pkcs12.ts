@@ -4,31 +4,20 @@
  * for the key, pbeWithSHAAnd40BitRC2-CBC for the certificates and a SHA-1 MAC. The MAC is checked
  * first (so a wrong passphrase is "mac verify failure", as Node reports it), then the key and
  * certificates are decrypted. Ciphers and PBKDF2 come through the small Pkcs12Crypto interface
- * (implemented over node:crypto in crypto/node/pkcs12-crypto.ts); the PKCS#12 KDF (RFC 7292
+ * (declared in crypto/provider.ts, implemented over node:crypto in crypto/node/pkcs12-crypto.ts); the PKCS#12 KDF (RFC 7292
  * App. B) is built here on its digest.
  */
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { AuthenticatedSafe, CertBag, PFX, SafeContents } from '@peculiar/asn1-pfx';
 import { EncryptedContentInfo } from '@peculiar/asn1-cms';
 import { EncryptedPrivateKeyInfo } from '@peculiar/asn1-pkcs8';
+import type { Pkcs12Cipher, Pkcs12Crypto, Pkcs12Hash } from '../crypto/provider.js';
 import { bytesEqual, concatBytes } from '../util/bytes.js';
 import { childrenOf, derExplicit, derInt, derNull, derOctets, derOid, derSeq, derSet, derTlv, readTop, toArrayBuffer, type Tlv } from './der.js';
 import { PkiError } from './errors.js';
 import { decodeOid, parseCertificate } from './x509.js';
 
-export type Pkcs12Hash = 'sha1' | 'sha256' | 'sha384' | 'sha512';
-export type Pkcs12Cipher = 'aes-128-cbc' | 'aes-192-cbc' | 'aes-256-cbc' | 'des-ede3-cbc' | 'rc2-40-cbc' | 'rc2-128-cbc';
-
-/** What PKCS#12 needs beyond pure code; crypto/node/pkcs12-crypto.ts implements it. */
-export interface Pkcs12Crypto {
-  digest(alg: Pkcs12Hash, data: Uint8Array): Uint8Array;
-  hmac(alg: Pkcs12Hash, key: Uint8Array, data: Uint8Array): Uint8Array;
-  pbkdf2(password: Uint8Array, salt: Uint8Array, iterations: number, keyLength: number, prf: Pkcs12Hash): Uint8Array;
-  /** CBC with PKCS#7 padding; decrypt throws on bad padding. Unavailable ciphers throw PkiError('ERR_CRYPTO_UNSUPPORTED_OPERATION'). */
-  cbcDecrypt(cipher: Pkcs12Cipher, key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array;
-  cbcEncrypt(cipher: Pkcs12Cipher, key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array;
-  randomBytes(n: number): Uint8Array;
-}
+export type { Pkcs12Cipher, Pkcs12Crypto, Pkcs12Hash };
 
 export interface PfxContents {
   /** Unencrypted PKCS#8 DER of the private key. */

@@ -1,22 +1,11 @@
 /**
- * pki/pkcs12.ts's Pkcs12Crypto over node:crypto: digests, HMAC, PBKDF2 and CBC ciphers. The types
- * are restated here (structurally identical) because crypto/ must not import pki/. RC2 lives in
- * OpenSSL 3's legacy provider, which Node does not load by default; asking for it throws an Error
- * with code 'ERR_CRYPTO_UNSUPPORTED_OPERATION' that pkcs12.ts turns into a message naming the scheme.
+ * Pkcs12Crypto (crypto/provider.ts, used by pki/pkcs12.ts) over node:crypto: digests, HMAC,
+ * PBKDF2 and CBC ciphers. RC2 lives in OpenSSL 3's legacy provider, which Node does not load by
+ * default; asking for it throws an Error with code 'ERR_CRYPTO_UNSUPPORTED_OPERATION' that
+ * pkcs12.ts turns into a message naming the scheme.
  */
+import type { Pkcs12Cipher, Pkcs12Crypto, Pkcs12Hash } from '../provider.js';
 import { createCipheriv, createDecipheriv, createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
-
-export type Pkcs12Hash = 'sha1' | 'sha256' | 'sha384' | 'sha512';
-export type Pkcs12Cipher = 'aes-128-cbc' | 'aes-192-cbc' | 'aes-256-cbc' | 'des-ede3-cbc' | 'rc2-40-cbc' | 'rc2-128-cbc';
-
-export interface Pkcs12Crypto {
-  digest(alg: Pkcs12Hash, data: Uint8Array): Uint8Array;
-  hmac(alg: Pkcs12Hash, key: Uint8Array, data: Uint8Array): Uint8Array;
-  pbkdf2(password: Uint8Array, salt: Uint8Array, iterations: number, keyLength: number, prf: Pkcs12Hash): Uint8Array;
-  cbcDecrypt(cipher: Pkcs12Cipher, key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array;
-  cbcEncrypt(cipher: Pkcs12Cipher, key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array;
-  randomBytes(n: number): Uint8Array;
-}
 
 function codedError(code: string, message: string): Error {
   return Object.assign(new Error(message), { code });
