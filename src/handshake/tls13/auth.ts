@@ -1,7 +1,8 @@
 /**
  * The authentication checks shared by the TLS 1.3 client and server: certificate chains through
  * the injected verifier, CertificateVerify (RFC 8446 §4.4.3) and Finished (§4.4.4). Each check
- * returns the branded proof that the next state requires.
+ * returns the branded proof that the next state requires. Also the sending halves both sides
+ * share: our Certificate, CertificateVerify and Finished, and the key-log lines.
  */
 import type { CryptoProvider, SigningKey } from '../../crypto/provider.js';
 import { toHex } from '../../util/bytes.js';
@@ -10,9 +11,11 @@ import { TlsError } from '../../util/errors.js';
 import { AlertDescription, nameOf, SignatureScheme } from '../../wire/registry.js';
 import type { CertificateMsg, CertificateVerify, Finished } from '../../wire/types.js';
 import type { CertificateVerifier, ChainVerdict } from '../common/verifier.js';
+import type { HandshakeIo } from '../common/state.js';
+import type { Transcript } from '../common/transcript.js';
 import { isTls13SignatureScheme } from '../common/negotiate.js';
 import { certChecked, finishedVerified, signatureVerified, type CertChecked, type FinishedVerified, type SignatureVerified } from '../common/proofs.js';
-import { finishedVerifyData, type Tls13Suite } from './keys.js';
+import { finishedVerifyData, type ApplicationSecrets, type HandshakeSecrets, type Tls13Suite } from './keys.js';
 
 /** RFC 8446 §4.4.3 context strings. */
 export const SERVER_CV_CONTEXT = 'TLS 1.3, server CertificateVerify';
@@ -60,6 +63,28 @@ export function verifyCertificateVerify(
     throw new TlsError(AlertDescription.decrypt_error, 'BadCertificateVerifySignature', `CertificateVerify signature (${nameOf(SignatureScheme, cv.scheme)}) does not verify with the certificate's key`);
   }
   return signatureVerified();
+}
+
+/**
+ * §4.4.2: our Certificate (entries without extensions; empty when we have none to offer), then,
+ * with a signer, §4.4.3's CertificateVerify over the transcript that now includes it.
+ */
+export function sendCertificateAndVerify(
+  io: HandshakeIo,
+  transcript: Transcript,
+  context: Uint8Array,
+  chain: readonly Uint8Array[],
+  signer?: { key: SigningKey; scheme: number; cvContext: string },
+): void {
+  transcript.add(io.send({ type: 'certificate', context, entries: chain.map((certData) => ({ certData, extensions: [] })) }));
+  if (signer) transcript.add(io.send(signCertificateVerify(signer.key, signer.scheme, signer.cvContext, transcript.hash())));
+}
+
+/** §4.4.4: our Finished over the transcript so far, sent and added to it. */
+export function sendFinished(io: HandshakeIo, s: Tls13Suite, ownTrafficSecret: Uint8Array, transcript: Transcript): Finished {
+  const fin = makeFinished(io.provider, s, ownTrafficSecret, transcript.hash());
+  transcript.add(io.send(fin));
+  return fin;
 }
 
 export function makeFinished(p: CryptoProvider, s: Tls13Suite, ownTrafficSecret: Uint8Array, transcriptHash: Uint8Array): Finished {
@@ -116,4 +141,20 @@ export function checkCertificateContext(cert: CertificateMsg, expected: Uint8Arr
 /** The NSS key-log line (draft-ietf-tls-keylogfile): label, client random and secret in lower-case hex. */
 export function keylogLine(label: string, clientRandom: Uint8Array, secret: Uint8Array): string {
   return `${label} ${toHex(clientRandom)} ${toHex(secret)}`;
+}
+
+/** With keyLog: the handshake traffic secrets as NSS key-log lines, server's first on both sides. */
+export function logHandshakeSecrets(io: HandshakeIo, keyLog: boolean | undefined, clientRandom: Uint8Array, s: HandshakeSecrets): void {
+  if (!keyLog) return;
+  io.emit({ type: 'keylog', line: keylogLine('SERVER_HANDSHAKE_TRAFFIC_SECRET', clientRandom, s.serverTraffic) });
+  io.emit({ type: 'keylog', line: keylogLine('CLIENT_HANDSHAKE_TRAFFIC_SECRET', clientRandom, s.clientTraffic) });
+}
+
+/** With keyLog: the application traffic secrets (our own first) and the exporter secret. */
+export function logApplicationSecrets(io: HandshakeIo, keyLog: boolean | undefined, isServer: boolean, clientRandom: Uint8Array, app: ApplicationSecrets): void {
+  if (!keyLog) return;
+  const client = keylogLine('CLIENT_TRAFFIC_SECRET_0', clientRandom, app.clientTraffic);
+  const server = keylogLine('SERVER_TRAFFIC_SECRET_0', clientRandom, app.serverTraffic);
+  for (const line of isServer ? [server, client] : [client, server]) io.emit({ type: 'keylog', line });
+  io.emit({ type: 'keylog', line: keylogLine('EXPORTER_SECRET', clientRandom, app.exporterMaster) });
 }

@@ -12,7 +12,7 @@ import type { KeyShare } from '../../crypto/provider.js';
 import { bytesEqual } from '../../util/bytes.js';
 import { TlsError } from '../../util/errors.js';
 import { AlertDescription, ExtensionType, nameOf, NamedGroup, ProtocolVersion } from '../../wire/registry.js';
-import type { CertificateMsg, CertificateRequest, DecodedHandshake, ServerHello } from '../../wire/types.js';
+import type { CertificateRequest, DecodedHandshake, ServerHello } from '../../wire/types.js';
 import { checkRecordSizeLimit, selectSignatureScheme } from '../common/negotiate.js';
 import type { CertChecked, FinishedVerified, SignatureVerified } from '../common/proofs.js';
 import { Transcript } from '../common/transcript.js';
@@ -20,7 +20,18 @@ import type { ClientHandshakeConfig, HandshakeIo, HandshakeState } from '../comm
 import { expectType, unexpectedMessage } from '../common/state.js';
 import type { ChainVerdict } from '../common/verifier.js';
 import { buildClientHello, clientVersionFromServerHello, sentExtensionTypes, type ClientOffer } from '../hello.js';
-import { checkCertificateContext, checkChain, CLIENT_CV_CONTEXT, keylogLine, makeFinished, SERVER_CV_CONTEXT, signCertificateVerify, verifyCertificateVerify, verifyFinished } from './auth.js';
+import {
+  checkCertificateContext,
+  checkChain,
+  CLIENT_CV_CONTEXT,
+  logApplicationSecrets,
+  logHandshakeSecrets,
+  sendCertificateAndVerify,
+  sendFinished,
+  SERVER_CV_CONTEXT,
+  verifyCertificateVerify,
+  verifyFinished,
+} from './auth.js';
 import { HandshakeSecrets, tls13Suite, trafficKey, type Tls13Suite } from './keys.js';
 import { ExpectTraffic } from './traffic.js';
 
@@ -90,10 +101,7 @@ export class ExpectServerHello implements HandshakeState {
       sentCcs: this.retry?.sentCcs ?? false,
       peerChain: [],
     };
-    if (this.config.keyLog) {
-      io.emit({ type: 'keylog', line: keylogLine('SERVER_HANDSHAKE_TRAFFIC_SECRET', this.offer.random, secrets.serverTraffic) });
-      io.emit({ type: 'keylog', line: keylogLine('CLIENT_HANDSHAKE_TRAFFIC_SECRET', this.offer.random, secrets.clientTraffic) });
-    }
+    logHandshakeSecrets(io, this.config.keyLog, this.offer.random, secrets);
     io.setReadKey(trafficKey(io.provider, suite, secrets.serverTraffic));
     io.setWriteKey(trafficKey(io.provider, suite, secrets.clientTraffic));
     return new ExpectEncryptedExtensions(hs);
@@ -275,14 +283,13 @@ export class ExpectFinished implements HandshakeState {
     const proof: FinishedVerified = verifyFinished(p, hs.suite, hs.secrets.serverTraffic, hs.transcript.hash(), fin);
     hs.transcript.add(m.raw);
     const app = hs.secrets.master(hs.transcript.hash());
-    this.emitKeylog(io, app.clientTraffic, app.serverTraffic, app.exporterMaster);
+    logApplicationSecrets(io, hs.config.keyLog, false, hs.offer.random, app);
     io.setReadKey(trafficKey(p, hs.suite, app.serverTraffic));
 
     // The client's second flight (§2): [CCS] [Certificate [CertificateVerify]] Finished.
     if (!hs.sentCcs) io.sendChangeCipherSpec();
     const ownCertificate = hs.certRequest ? this.sendClientCertificate(io, hs.certRequest) : undefined;
-    const ownFin = makeFinished(p, hs.suite, hs.secrets.clientTraffic, hs.transcript.hash());
-    hs.transcript.add(io.send(ownFin));
+    const ownFin = sendFinished(io, hs.suite, hs.secrets.clientTraffic, hs.transcript);
     io.setWriteKey(trafficKey(p, hs.suite, app.clientTraffic));
 
     io.complete({
@@ -309,19 +316,11 @@ export class ExpectFinished implements HandshakeState {
     const hs = this.hs;
     const ck = hs.config.certificate;
     const scheme = ck && selectSignatureScheme(ck.key.schemes, cr.ext.signatureAlgorithms ?? [], ck.key.schemes);
-    const entries = ck && scheme !== undefined ? ck.chain.map((certData) => ({ certData, extensions: [] })) : [];
-    const certMsg: CertificateMsg = { type: 'certificate', context: cr.context, entries };
-    hs.transcript.add(io.send(certMsg));
-    if (!ck || scheme === undefined) return undefined;
-    hs.transcript.add(io.send(signCertificateVerify(ck.key, scheme, CLIENT_CV_CONTEXT, hs.transcript.hash())));
+    if (!ck || scheme === undefined) {
+      sendCertificateAndVerify(io, hs.transcript, cr.context, []);
+      return undefined;
+    }
+    sendCertificateAndVerify(io, hs.transcript, cr.context, ck.chain, { key: ck.key, scheme, cvContext: CLIENT_CV_CONTEXT });
     return ck.chain[0];
-  }
-
-  private emitKeylog(io: HandshakeIo, client: Uint8Array, server: Uint8Array, exporter: Uint8Array): void {
-    if (!this.hs.config.keyLog) return;
-    const r = this.hs.offer.random;
-    io.emit({ type: 'keylog', line: keylogLine('CLIENT_TRAFFIC_SECRET_0', r, client) });
-    io.emit({ type: 'keylog', line: keylogLine('SERVER_TRAFFIC_SECRET_0', r, server) });
-    io.emit({ type: 'keylog', line: keylogLine('EXPORTER_SECRET', r, exporter) });
   }
 }

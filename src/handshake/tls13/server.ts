@@ -18,7 +18,18 @@ import type { HandshakeCertifiedKey, HandshakeIo, HandshakeState, ServerHandshak
 import { expectType } from '../common/state.js';
 import { Transcript } from '../common/transcript.js';
 import type { ChainVerdict } from '../common/verifier.js';
-import { checkCertificateContext, checkChain, CLIENT_CV_CONTEXT, keylogLine, makeFinished, SERVER_CV_CONTEXT, signCertificateVerify, verifyCertificateVerify, verifyFinished } from './auth.js';
+import {
+  checkCertificateContext,
+  checkChain,
+  CLIENT_CV_CONTEXT,
+  logApplicationSecrets,
+  logHandshakeSecrets,
+  sendCertificateAndVerify,
+  sendFinished,
+  SERVER_CV_CONTEXT,
+  verifyCertificateVerify,
+  verifyFinished,
+} from './auth.js';
 import { HandshakeSecrets, tls13Suite, trafficKey, type ApplicationSecrets, type Tls13Suite } from './keys.js';
 import { ExpectTraffic } from './traffic.js';
 
@@ -207,10 +218,7 @@ function sendServerFlight(io: HandshakeIo, c: ServerChoice, ch: ClientHello, cli
   if (ch.legacySessionId.length > 0 && !c.sentCcs) io.sendChangeCipherSpec();
 
   const secrets = new HandshakeSecrets(p, c.suite, shared, c.transcript.hash());
-  if (c.params.keyLog) {
-    io.emit({ type: 'keylog', line: keylogLine('SERVER_HANDSHAKE_TRAFFIC_SECRET', ch.random, secrets.serverTraffic) });
-    io.emit({ type: 'keylog', line: keylogLine('CLIENT_HANDSHAKE_TRAFFIC_SECRET', ch.random, secrets.clientTraffic) });
-  }
+  logHandshakeSecrets(io, c.params.keyLog, ch.random, secrets);
   io.setWriteKey(trafficKey(p, c.suite, secrets.serverTraffic));
   io.setReadKey(trafficKey(p, c.suite, secrets.clientTraffic));
 
@@ -230,17 +238,11 @@ function sendServerFlight(io: HandshakeIo, c: ServerChoice, ch: ClientHello, cli
     if (c.params.certificateAuthorities?.length) certRequest.ext.certificateAuthorities = c.params.certificateAuthorities;
     c.transcript.add(io.send(certRequest));
   }
-  c.transcript.add(io.send({ type: 'certificate', context: new Uint8Array(0), entries: c.cert.chain.map((certData) => ({ certData, extensions: [] })) }));
-  c.transcript.add(io.send(signCertificateVerify(c.cert.key, c.scheme, SERVER_CV_CONTEXT, c.transcript.hash())));
-  const fin = makeFinished(p, c.suite, secrets.serverTraffic, c.transcript.hash());
-  c.transcript.add(io.send(fin));
+  sendCertificateAndVerify(io, c.transcript, new Uint8Array(0), c.cert.chain, { key: c.cert.key, scheme: c.scheme, cvContext: SERVER_CV_CONTEXT });
+  const fin = sendFinished(io, c.suite, secrets.serverTraffic, c.transcript);
 
   const app = secrets.master(c.transcript.hash());
-  if (c.params.keyLog) {
-    io.emit({ type: 'keylog', line: keylogLine('SERVER_TRAFFIC_SECRET_0', ch.random, app.serverTraffic) });
-    io.emit({ type: 'keylog', line: keylogLine('CLIENT_TRAFFIC_SECRET_0', ch.random, app.clientTraffic) });
-    io.emit({ type: 'keylog', line: keylogLine('EXPORTER_SECRET', ch.random, app.exporterMaster) });
-  }
+  logApplicationSecrets(io, c.params.keyLog, true, ch.random, app);
   io.setWriteKey(trafficKey(p, c.suite, app.serverTraffic));
   const hs: ServerHandshake = { ...c, ch, serverRandom, secrets, app, ownFinished: fin.verifyData, certRequest, peerChain: [] };
   return certRequest ? new ExpectClientCertificate(hs) : new ExpectClientFinished(hs, noPeerAuth());
