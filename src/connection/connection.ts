@@ -135,7 +135,7 @@ export class Connection implements TlsConnection {
     } finally {
       if (transient) {
         this.transientInput = null;
-        this.reader.ownBuffered();
+        this.reader.ownBuffered(bytes.buffer);
       }
     }
     return this.drain();

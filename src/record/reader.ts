@@ -59,26 +59,24 @@ export class RecordReader {
   }
 
   /**
-   * Copies the buffered bytes (an incomplete record, or input held while the connection waits)
-   * into one buffer of the reader's own, so the caller may reuse the chunks it pushed. Costs at
-   * most one record's copy per call when the caller reads into a reused buffer.
+   * Copies the unconsumed bytes of the chunks that live in `transient` (a read buffer the caller
+   * is about to reuse) into buffers of the reader's own. Chunks copied by an earlier call stay as
+   * they are, so a record trickling in over many small reads costs one copy per byte, not one
+   * copy of everything buffered per read.
    */
-  ownBuffered(): void {
+  ownBuffered(transient: ArrayBufferLike): void {
     if (this.buffered === 0) {
       this.chunks = [];
       this.head = this.headOffset = 0;
       return;
     }
-    const own = new Uint8Array(this.buffered);
-    let filled = 0;
     for (let c = this.head; c < this.chunks.length; c++) {
       const chunk = this.chunks[c]!;
+      if (chunk.buffer !== transient) continue;
       const from = c === this.head ? this.headOffset : 0;
-      own.set(chunk.subarray(from), filled);
-      filled += chunk.length - from;
+      this.chunks[c] = new Uint8Array(chunk.subarray(from)); // a copy (a Buffer's slice() is a view)
+      if (c === this.head) this.headOffset = 0;
     }
-    this.chunks = [own];
-    this.head = this.headOffset = 0;
   }
 
   /** Bytes received but not yet returned as records. */

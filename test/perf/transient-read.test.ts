@@ -11,6 +11,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { ConnectionEvent, TlsConnection } from '../../src/connection/types.js';
 import { useSharedReadBuffer } from '../../src/node/read-buffer.js';
+import { RecordReader } from '../../src/record/reader.js';
 import * as tls from '../../src/node/tls.js';
 import { makePair } from '../pair/pair.js';
 import { selfSigned } from '../node/helpers.js';
@@ -131,4 +132,30 @@ test('several TLS connections at once share the read buffer without mixing bytes
   server.close();
   assert.equal(digests.size, 6);
   for (const [id, digest] of sent) assert.equal(digests.get(id), digest, `connection ${id} arrived intact`);
+});
+
+test('RecordReader.ownBuffered copies only the bytes of the reused buffer, once (a trickled record is not recopied per read)', () => {
+  const reader = new RecordReader();
+  const record = new Uint8Array(5 + 3000);
+  record.set([22, 3, 3, 3000 >> 8, 3000 & 0xff]);
+  for (let i = 5; i < record.length; i++) record[i] = i & 0xff;
+  const reused = Buffer.alloc(1024);
+  const owned: Uint8Array[] = [];
+  let got;
+  for (let off = 0; off < record.length; off += 700) {
+    const n = Math.min(700, record.length - off);
+    reused.set(record.subarray(off, off + n));
+    reader.push(reused.subarray(0, n));
+    got = reader.next();
+    reader.ownBuffered(reused.buffer);
+    reused.fill(0xee);
+    const chunks = (reader as unknown as { chunks: Uint8Array[] }).chunks;
+    // Every chunk copied by an earlier call is still the same object: nothing is copied twice.
+    for (const o of owned) if (got === undefined) assert.ok(chunks.includes(o), 'an owned chunk was recopied');
+    owned.push(...chunks.filter((c) => !owned.includes(c)));
+    assert.ok(chunks.every((c) => c.buffer !== reused.buffer), 'no chunk refers to the reused buffer');
+  }
+  assert.ok(got);
+  assert.equal(got.type, 22);
+  assert.deepEqual(got.payload, record.subarray(5));
 });
