@@ -6,10 +6,9 @@
  */
 import { appendFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { type Command, CliError, EXIT_FAILURE, EXIT_OK, flag, list, oneOf, str, UsageError, type Io, type ParsedArgs } from './command.js';
-import { readText, resolveSecret } from './io.js';
-import { pfxKeyAndCert } from './pkcs12.js';
-import { alpnList, certKey, formatSession, PROTOCOL_VERSIONS, sessionInfo, tlsModule, type PeerCertificateLike, type TlsSocketLike } from './tls-api.js';
+import { type Command, CliError, EXIT_FAILURE, EXIT_OK, flag, str, UsageError, type Io, type ParsedArgs } from './command.js';
+import { readText } from './io.js';
+import { certKey, credentialOptions, formatSession, protocolOptions, sessionInfo, tlsModule, type PeerCertificateLike, type TlsOptions, type TlsSocketLike } from './tls-api.js';
 import { encodePem } from '../pki/pem.js';
 
 export const DEFAULT_TLS_PORT = 443;
@@ -65,29 +64,12 @@ Examples:
     if (!target) throw new UsageError('give the server as HOST[:PORT]');
     const { host, port } = parseTarget(target);
     const servername = str(args, 'servername') ?? (isIP(host) ? undefined : host);
-    const options: Record<string, unknown> = { host, port, rejectUnauthorized: !flag(args, 'insecure') };
+    const options: TlsOptions = { host, port, rejectUnauthorized: !flag(args, 'insecure') };
     if (servername) options.servername = servername;
     const caPath = str(args, 'ca');
     if (caPath) options.ca = readText(caPath, 'CA file');
-    const certPath = str(args, 'cert');
-    const keyPath = str(args, 'key');
-    if (!!certPath !== !!keyPath) throw new UsageError('--cert and --key go together');
-    const pfxPath = str(args, 'pfx');
-    if (pfxPath && certPath) throw new UsageError('give --pfx or --cert/--key, not both');
-    if (certPath && keyPath) {
-      options.cert = readText(certPath, 'certificate');
-      options.key = readText(keyPath, 'key');
-      const pass = resolveSecret(str(args, 'passphrase'));
-      if (pass !== undefined) options.passphrase = pass;
-    } else if (pfxPath) {
-      Object.assign(options, pfxKeyAndCert(pfxPath, resolveSecret(str(args, 'passphrase'))));
-    }
-    const alpn = alpnList(list(args, 'alpn'));
-    if (alpn.length) options.ALPNProtocols = alpn;
-    if (str(args, 'min-version')) options.minVersion = oneOf(args, 'min-version', PROTOCOL_VERSIONS, 'TLSv1.2');
-    if (str(args, 'max-version')) options.maxVersion = oneOf(args, 'max-version', PROTOCOL_VERSIONS, 'TLSv1.3');
-    if (str(args, 'ciphers')) options.ciphers = str(args, 'ciphers');
-    if (str(args, 'groups')) options.ecdhCurve = str(args, 'groups');
+    credentialOptions(args, options);
+    protocolOptions(args, options);
     const keylog = str(args, 'keylog');
     const quiet = flag(args, 'quiet');
 

@@ -5,10 +5,9 @@
  * self-signed certificate in memory and prints its fingerprint. This is what `npm start` runs.
  */
 import { appendFileSync } from 'node:fs';
-import { type Command, CliError, EXIT_OK, flag, int, list, oneOf, str, UsageError, type Io, type ParsedArgs } from './command.js';
-import { provider, readText, resolveSecret, sha256Fingerprint } from './io.js';
-import { pfxKeyAndCert } from './pkcs12.js';
-import { alpnList, formatSession, PROTOCOL_VERSIONS, sessionInfo, tlsModule, type SessionInfo, type TlsSocketLike } from './tls-api.js';
+import { type Command, CliError, EXIT_OK, flag, int, str, type Io, type ParsedArgs } from './command.js';
+import { provider, readText, sha256Fingerprint } from './io.js';
+import { credentialOptions, protocolOptions, sessionInfo, tlsModule, type SessionInfo, type TlsOptions, type TlsSocketLike } from './tls-api.js';
 import { createDevCertificate } from '../pki/build/index.js';
 
 export const DEFAULT_PORT = 8000;
@@ -89,22 +88,13 @@ Stop with Ctrl-C.`,
       if (json) io.out(JSON.stringify({ event, time: new Date().toISOString(), ...data }) + '\n');
       else io.out(human + '\n');
     };
-    const options: Record<string, unknown> = {};
-    const keyPath = str(args, 'key');
-    const certPath = str(args, 'cert');
-    const pfxPath = str(args, 'pfx');
-    if (!!keyPath !== !!certPath) throw new UsageError('--key and --cert go together');
-    if (pfxPath && keyPath) throw new UsageError('give --pfx or --key/--cert, not both');
+    const options: TlsOptions = {};
+    const credentials = credentialOptions(args, options);
     let certNote: string;
-    if (pfxPath) {
-      Object.assign(options, pfxKeyAndCert(pfxPath, resolveSecret(str(args, 'passphrase'))));
-      certNote = `key and certificate from ${pfxPath}`;
-    } else if (keyPath && certPath) {
-      options.key = readText(keyPath, 'key');
-      options.cert = readText(certPath, 'certificate');
-      const pass = resolveSecret(str(args, 'passphrase'));
-      if (pass !== undefined) options.passphrase = pass;
-      certNote = `certificate ${certPath}`;
+    if (credentials === 'pfx') {
+      certNote = `key and certificate from ${str(args, 'pfx')}`;
+    } else if (credentials === 'pem') {
+      certNote = `certificate ${str(args, 'cert')}`;
     } else {
       const dev = createDevCertificate(provider());
       options.key = dev.keyPem;
@@ -117,12 +107,7 @@ Stop with Ctrl-C.`,
       options.requestCert = true;
       options.rejectUnauthorized = flag(args, 'verify');
     }
-    const alpn = alpnList(list(args, 'alpn'));
-    if (alpn.length) options.ALPNProtocols = alpn;
-    if (str(args, 'min-version')) options.minVersion = oneOf(args, 'min-version', PROTOCOL_VERSIONS, 'TLSv1.2');
-    if (str(args, 'max-version')) options.maxVersion = oneOf(args, 'max-version', PROTOCOL_VERSIONS, 'TLSv1.3');
-    if (str(args, 'ciphers')) options.ciphers = str(args, 'ciphers');
-    if (str(args, 'groups')) options.ecdhCurve = str(args, 'groups');
+    const alpn = protocolOptions(args, options);
     const www = flag(args, 'www');
     if (www && alpn.some((a) => a !== 'http/1.1' && a !== 'http/1.0')) {
       io.err(`warning: --www speaks HTTP/1.1 only; a client that picks ${alpn.filter((a) => !a.startsWith('http/1')).join(', ')} will not understand the answer\n`);

@@ -6,8 +6,9 @@
 import type { Duplex } from 'node:stream';
 import type { EventEmitter } from 'node:events';
 import * as lib from '../index.js';
-import { describeCertificate } from './io.js';
-import { CliError } from './command.js';
+import { describeCertificate, readText, resolveSecret } from './io.js';
+import { CliError, list, oneOf, str, UsageError, type ParsedArgs } from './command.js';
+import { pfxKeyAndCert } from './pkcs12.js';
 
 /** Node's getPeerCertificate(true) shape, as far as we read it. */
 export interface PeerCertificateLike {
@@ -149,6 +150,8 @@ export function formatSession(info: SessionInfo, peerLabel: string): string {
 }
 
 /** Shared options of server and client that map onto tls options. */
+export type TlsOptions = Record<string, unknown>;
+
 export const PROTOCOL_VERSIONS = ['TLSv1.2', 'TLSv1.3'] as const;
 
 /** 'h2,http/1.1' → ['h2', 'http/1.1'] (each 1..255 bytes, RFC 7301 §3.1). */
@@ -157,4 +160,37 @@ export function alpnList(values: string[]): string[] {
     if (Buffer.byteLength(v) < 1 || Buffer.byteLength(v) > 255) throw new CliError(`ALPN protocol "${v}" must be 1 to 255 bytes (RFC 7301 §3.1)`);
   }
   return values;
+}
+
+/** --alpn, --min-version, --max-version, --ciphers and --groups into `options`; returns the ALPN list. */
+export function protocolOptions(args: ParsedArgs, options: TlsOptions): string[] {
+  const alpn = alpnList(list(args, 'alpn'));
+  if (alpn.length) options.ALPNProtocols = alpn;
+  if (str(args, 'min-version')) options.minVersion = oneOf(args, 'min-version', PROTOCOL_VERSIONS, 'TLSv1.2');
+  if (str(args, 'max-version')) options.maxVersion = oneOf(args, 'max-version', PROTOCOL_VERSIONS, 'TLSv1.3');
+  if (str(args, 'ciphers')) options.ciphers = str(args, 'ciphers');
+  if (str(args, 'groups')) options.ecdhCurve = str(args, 'groups');
+  return alpn;
+}
+
+/**
+ * --cert/--key (PEM, with --passphrase) or --pfx (with --passphrase) into `options`; returns
+ * which was given, undefined for neither.
+ */
+export function credentialOptions(args: ParsedArgs, options: TlsOptions): 'pem' | 'pfx' | undefined {
+  const certPath = str(args, 'cert');
+  const keyPath = str(args, 'key');
+  const pfxPath = str(args, 'pfx');
+  if (!!certPath !== !!keyPath) throw new UsageError('--cert and --key go together');
+  if (pfxPath && certPath) throw new UsageError('give --pfx or --cert/--key, not both');
+  if (pfxPath) {
+    Object.assign(options, pfxKeyAndCert(pfxPath, resolveSecret(str(args, 'passphrase'))));
+    return 'pfx';
+  }
+  if (!certPath || !keyPath) return undefined;
+  options.cert = readText(certPath, 'certificate');
+  options.key = readText(keyPath, 'key');
+  const pass = resolveSecret(str(args, 'passphrase'));
+  if (pass !== undefined) options.passphrase = pass;
+  return 'pem';
 }
