@@ -1,14 +1,15 @@
 /**
  * tls.TLSSocket: a net.Socket whose bytes go through one sans-I/O TlsConnection. It wraps any
  * duplex (a net.Socket, an in-memory pair, a WebSocket stream) or opens its own TCP connection.
+ * This file is the engine pump and the event mapping:
  *
  *   raw 'data' → conn.receive → events → push() / 'secure' / 'secureConnect' / 'keylog' / errors
- *   write() → _write → conn.write → conn.takeOutgoing → raw.write (corked)
  *
- * Backpressure both ways: a full readable buffer pauses the raw stream (resumed in _read); a raw
- * write returning false holds the write callback until the raw 'drain'. Errors follow Node's
- * rules: a server socket reports pre-handshake errors to its Server ('tlsClientError'), a client
- * socket emits 'error' with a Node-style code.
+ * with the client's verification step and the server's ClientHello decision (SNICallback,
+ * ALPNCallback). The Duplex plumbing (writes, end, backpressure) is tls-socket-stream.ts; the
+ * getters are tls-socket-info.ts. Errors follow Node's rules: a server socket reports
+ * pre-handshake errors to its Server ('tlsClientError'), a client socket emits 'error' with a
+ * Node-style code.
  */
 import { Buffer } from 'node:buffer';
 import net from 'node:net';
@@ -31,39 +32,20 @@ import { keyLogFile } from './keylog-file.js';
 import { useSharedReadBuffer } from './read-buffer.js';
 import { defaultServername, parseAlpnProtocols } from './options.js';
 import { SecureContext, createSecureContext, isSecureContext } from './secure-context.js';
-import { TLSSocketInfo, u8ToBuffer, type TLSSocketOptions } from './tls-socket-info.js';
+import type { TLSSocketOptions } from './tls-socket-info.js';
+import { TLSSocketStream } from './tls-socket-stream.js';
 
 export { MAX_SEND_FRAGMENT, MIN_SEND_FRAGMENT } from './tls-socket-info.js';
 export type { ALPNCallback, SNICallback, TLSSocketOptions } from './tls-socket-info.js';
 
-interface PendingWrite {
-  chunks: Buffer[];
-  cb: (err?: Error | null) => void;
-}
-
-
-export class TLSSocket extends TLSSocketInfo {
+export class TLSSocket extends TLSSocketStream {
   readonly _tlsOptions: TLSSocketOptions;
   readonly secureContext: SecureContext;
 
-  /** The transport under us (null before connect() on a bare TLSSocket, and after destroy). */
-  private raw: Duplex | null = null;
   private secureEstablished = false;
-  private verified = false;
   private controlReleased: boolean;
   private peerEnded = false;
-  private pausedRaw = false;
-  private awaitingDecision = false;
-  private pendingWrites: PendingWrite[] = [];
-  private pendingFinal: ((err?: Error | null) => void) | null = null;
-  private drainWaiters: ((err?: Error | null) => void)[] = [];
   private handshakeTimer: NodeJS.Timeout | undefined;
-  private alertQueued = false;
-  private closingSent = false;
-  /** Cleartext bytes received (bytesRead, as Node counts it for TLS sockets). */
-  cleartextRead = 0;
-  /** Cleartext bytes handed to the engine (bytesWritten adds what is still queued). */
-  cleartextWritten = 0;
 
   constructor(socket?: Duplex | null, options: TLSSocketOptions = {}) {
     super({
@@ -251,27 +233,6 @@ export class TLSSocket extends TLSSocketInfo {
     } else this.destroy();
   }
 
-  private onRawDrain(): void {
-    const waiters = this.drainWaiters;
-    this.drainWaiters = [];
-    for (const cb of waiters) cb();
-  }
-
-  /** Hands the engine's queued records to the transport, corked into one write where possible. */
-  protected flush(): boolean {
-    const conn = this.conn;
-    const raw = this.raw;
-    if (!conn || !raw) return true;
-    const out = conn.takeOutgoing();
-    if (out.length === 0) return !raw.writableNeedDrain;
-    if (raw.destroyed || raw.writableEnded) return true;
-    let ok = true;
-    if (out.length > 1) raw.cork();
-    for (const u8 of out) ok = raw.write(u8ToBuffer(u8));
-    if (out.length > 1) raw.uncork();
-    return ok;
-  }
-
   // ---- engine events --------------------------------------------------------------------------
 
   private handleEvents(events: ConnectionEvent[]): void {
@@ -279,11 +240,7 @@ export class TLSSocket extends TLSSocketInfo {
       if (this.destroyed) return;
       switch (ev.type) {
         case 'data':
-          this.cleartextRead += ev.data.byteLength;
-          if (!this.push(u8ToBuffer(ev.data)) && this.raw && !this.pausedRaw) {
-            this.pausedRaw = true;
-            this.raw.pause();
-          }
+          this.pushCleartext(ev.data);
           break;
         case 'handshakeDone':
           this.onHandshakeDone();
@@ -471,27 +428,6 @@ export class TLSSocket extends TLSSocketInfo {
     }
   }
 
-  private pauseRawForDecision(): void {
-    this.awaitingDecision = true;
-    if (this.raw && !this.pausedRaw) {
-      this.pausedRaw = true;
-      this.raw.pause();
-    }
-  }
-
-  private endDecision(): void {
-    this.awaitingDecision = false;
-    this.resumeRaw();
-  }
-
-  /** Resumes the transport unless a ClientHello decision is pending (the engine buffers meanwhile). */
-  private resumeRaw(): void {
-    if (this.raw && this.pausedRaw && !this.awaitingDecision) {
-      this.pausedRaw = false;
-      this.raw.resume();
-    }
-  }
-
   // ---- errors ---------------------------------------------------------------------------------
 
   /** Asked by the engine per handshake message: describing messages nobody prints is wasted work. */
@@ -520,152 +456,14 @@ export class TLSSocket extends TLSSocketInfo {
     else this.destroy(err);
   }
 
-  // ---- stream plumbing ------------------------------------------------------------------------
-
-  override _read(): void {
-    this.resumeRaw();
-  }
-
-  // net.Socket keeps strings as strings (decodeStrings: false); the engine takes bytes.
-  override _write(chunk: Buffer | string, encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.writeChunks([typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk], cb);
-  }
-
-  override _writev(chunks: { chunk: Buffer | string; encoding: BufferEncoding }[], cb: (err?: Error | null) => void): void {
-    this.writeChunks(
-      chunks.map((c) => (typeof c.chunk === 'string' ? Buffer.from(c.chunk, c.encoding) : c.chunk)),
-      cb,
-    );
-  }
-
-  private writeChunks(chunks: Buffer[], cb: (err?: Error | null) => void): void {
-    // Before the peer is verified, cleartext waits (it must never reach an unverified server).
-    if (!this.verified) {
-      this.pendingWrites.push({ chunks, cb });
-      return;
-    }
-    const conn = this.conn;
-    if (!conn) return cb(codedError('ERR_SOCKET_CLOSED', 'Socket is closed'));
-    try {
-      for (const c of chunks) {
-        if (c.length === 0) continue;
-        conn.write(c);
-        this.cleartextWritten += c.length;
-      }
-    } catch (err) {
-      return cb(toNodeError(err));
-    }
-    (this as unknown as { _unrefTimer?: () => void })._unrefTimer?.();
-    if (this.flush()) cb();
-    else this.drainWaiters.push(cb);
-  }
-
-  private flushPendingWrites(): void {
-    const pending = this.pendingWrites;
-    this.pendingWrites = [];
-    for (const w of pending) this.writeChunks(w.chunks, w.cb);
-    if (this.pendingFinal) {
-      const cb = this.pendingFinal;
-      this.pendingFinal = null;
-      this._final(cb);
-    }
-  }
-
-  /** end(): close_notify after the pending writes, then the transport's write side is ended. */
-  override _final(cb: (err?: Error | null) => void): void {
-    if (!this.verified) {
-      this.pendingFinal = cb;
-      return;
-    }
-    const conn = this.conn;
-    const raw = this.raw;
-    this.closingSent = true;
-    try {
-      conn?.close();
-    } catch {
-      // already closed or failed: nothing more to send
-    }
-    this.flush();
-    if (raw && !raw.writableEnded && !raw.destroyed) raw.end(() => cb());
-    else cb();
-  }
+  // ---- teardown -------------------------------------------------------------------------------
 
   override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
     clearTimeout(this.handshakeTimer);
-    this.pendingWrites = [];
-    this.pendingFinal = null;
-    this.drainWaiters = [];
-    const raw = this.raw;
-    if (raw && !raw.destroyed) {
-      if (this.alertQueued && raw.writable && !raw.writableEnded) {
-        // Let the alert we queued reach the peer, then close; never wait forever for it.
-        raw.end(() => raw.destroy());
-        setTimeout(() => raw.destroy(), 1000).unref();
-      } else {
-        raw.destroy();
-      }
-    }
     if (err && !this.secureEstablished && !this._tlsOptions.isServer && err.message === DISCONNECTED_BEFORE_SECURE) {
       Object.assign(err, { host: this._tlsOptions.host });
     }
-    (net.Socket.prototype as unknown as { _destroy(e: Error | null, c: (e: Error | null) => void): void })._destroy.call(
-      this,
-      err,
-      cb,
-    );
-  }
-
-  // Address/port getters of net.Socket read these two; ours come from the transport.
-  _getpeername(): { address?: string; family?: string; port?: number } {
-    const raw = this.raw as net.Socket | null;
-    if (!raw || typeof raw.remoteAddress !== 'string') return {};
-    return { address: raw.remoteAddress, family: raw.remoteFamily, port: raw.remotePort };
-  }
-
-  _getsockname(): { address?: string; family?: string; port?: number } {
-    const raw = this.raw as net.Socket | null;
-    if (!raw || typeof raw.address !== 'function') return {};
-    const a = raw.address();
-    return typeof a === 'object' ? a : {};
-  }
-
-  override setNoDelay(noDelay?: boolean): this {
-    (this.raw as net.Socket | null)?.setNoDelay?.(noDelay);
-    return this;
-  }
-
-  override setKeepAlive(enable?: boolean, initialDelay?: number): this {
-    (this.raw as net.Socket | null)?.setKeepAlive?.(enable, initialDelay);
-    return this;
-  }
-
-  override ref(): this {
-    (this.raw as net.Socket | null)?.ref?.();
-    return this;
-  }
-
-  override unref(): this {
-    (this.raw as net.Socket | null)?.unref?.();
-    return this;
+    // Then the stream's part: drop held writes, let a queued alert out, close the transport.
+    super._destroy(err, cb);
   }
 }
-
-// net.Socket#bytesRead/bytesWritten read the native handle we do not have; like Node's TLS sockets,
-// ours report cleartext bytes (bytesWritten includes writes still queued in the stream).
-Object.defineProperty(TLSSocket.prototype, 'bytesRead', {
-  configurable: true,
-  get(this: TLSSocket) {
-    return this.cleartextRead;
-  },
-});
-Object.defineProperty(TLSSocket.prototype, 'bytesWritten', {
-  configurable: true,
-  get(this: TLSSocket) {
-    let queued = 0;
-    const buffered = (this as unknown as { writableBuffer?: { chunk: Buffer | string; encoding: BufferEncoding }[] }).writableBuffer ?? [];
-    for (const el of buffered) {
-      queued += typeof el.chunk === 'string' ? Buffer.byteLength(el.chunk, el.encoding) : el.chunk.length;
-    }
-    return this.cleartextWritten + queued;
-  },
-});
