@@ -69,8 +69,25 @@ export abstract class TLSSocketInfo extends net.Socket {
   /** setKeyCert(): certificates that replace the context's for this socket's handshake. */
   protected keyCertOverride: CertifiedKey[] | undefined;
 
+  /** Whether destroy() was given an error: 'close' then carries hadError = true. */
+  private destroyedWithError = false;
+
   /** Sends what the engine has queued; false when the transport asks us to wait for 'drain'. */
   protected abstract flush(): boolean;
+
+  override destroy(error?: Error): this {
+    if (error && !this.destroyed) this.destroyedWithError = true;
+    return super.destroy(error);
+  }
+
+  /**
+   * net.Socket emits 'close' with hadError only when it owns a libuv handle; we have none (our
+   * transport is a stream), so without this 'close' after an error would report hadError false.
+   */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'close' && args.length === 0) return super.emit('close', this.destroyedWithError);
+    return super.emit(event, ...args);
+  }
 
   getCipher(): { name: string; standardName: string; version: string } | null {
     const neg = this.conn?.negotiated;
