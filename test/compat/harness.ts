@@ -49,7 +49,7 @@ export class EventLog {
       this.data += d.toString('latin1');
     });
     sock.on('end', () => this.push('end'));
-    sock.on('close', () => this.push('close'));
+    sock.on('close', (hadError: boolean) => this.push(hadError ? 'close(hadError)' : 'close'));
     sock.on('error', (e) => this.error(e));
     return this;
   }

@@ -45,10 +45,14 @@ export async function runPair(p: Pairing, o: RunOptions): Promise<Observation> {
     s.on('close', () => (serverDone = true));
     s.end(o.serverReply ?? '');
   });
-  server.on('tlsClientError', (e: Error & { code?: string }) => {
+  server.on('tlsClientError', (e: Error & { code?: string }, sock: nodeTls.TLSSocket) => {
     srv.push(`tlsClientError:${e.code ?? '?'}`);
     srv.errors.push(errorView(e));
-    serverDone = true;
+    // The failed socket closes after the event, with hadError set (Node's _closeAfterHandlingError).
+    sock.on('close', (hadError: boolean) => {
+      srv.push(hadError ? 'socket close(hadError)' : 'socket close');
+      serverDone = true;
+    });
   });
   const port = await listen(server);
   try {

@@ -47,36 +47,36 @@ const checks: Record<string, Check> = {
   'requestCert without rejectUnauthorized, client sends none: server authorized=false': (ref) =>
     assert.equal((ref.server?.view as { authorizationError: string }).authorizationError, 'UNABLE_TO_GET_ISSUER_CERT'),
   'untrusted CA (chain sent): SELF_SIGNED_CERT_IN_CHAIN': (ref) =>
-    assert.deepEqual(clientEvents(ref), ['error:SELF_SIGNED_CERT_IN_CHAIN', 'close']),
+    assert.deepEqual(clientEvents(ref), ['error:SELF_SIGNED_CERT_IN_CHAIN', 'close(hadError)']),
   'untrusted CA (leaf only): UNABLE_TO_VERIFY_LEAF_SIGNATURE': (ref) =>
-    assert.deepEqual(clientEvents(ref), ['error:UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'close']),
+    assert.deepEqual(clientEvents(ref), ['error:UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'close(hadError)']),
   'untrusted CA with rejectUnauthorized: false: connects, authorizationError set': (ref) =>
     assert.equal(cv(ref).authorizationError, 'SELF_SIGNED_CERT_IN_CHAIN'),
   'wrong host name: ERR_TLS_CERT_ALTNAME_INVALID with the same message and reason': (ref) =>
-    assert.deepEqual(clientEvents(ref), ['error:ERR_TLS_CERT_ALTNAME_INVALID', 'close']),
+    assert.deepEqual(clientEvents(ref), ['error:ERR_TLS_CERT_ALTNAME_INVALID', 'close(hadError)']),
   'self-signed server certificate: DEPTH_ZERO_SELF_SIGNED_CERT': (ref) =>
-    assert.deepEqual(clientEvents(ref), ['error:DEPTH_ZERO_SELF_SIGNED_CERT', 'close']),
+    assert.deepEqual(clientEvents(ref), ['error:DEPTH_ZERO_SELF_SIGNED_CERT', 'close(hadError)']),
   'self-signed certificate trusted as its own CA: connects': (ref) => assert.equal(cv(ref).authorized, true),
-  'expired server certificate: CERT_HAS_EXPIRED': (ref) => assert.deepEqual(clientEvents(ref), ['error:CERT_HAS_EXPIRED', 'close']),
+  'expired server certificate: CERT_HAS_EXPIRED': (ref) => assert.deepEqual(clientEvents(ref), ['error:CERT_HAS_EXPIRED', 'close(hadError)']),
   'no ALPN overlap: both ends fail with Node codes': (ref) => {
-    assert.deepEqual(clientEvents(ref), ['error:ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL', 'close']);
-    assert.deepEqual(serverEvents(ref), ['tlsClientError:ERR_SSL_NO_APPLICATION_PROTOCOL']);
+    assert.deepEqual(clientEvents(ref), ['error:ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL', 'close(hadError)']);
+    assert.deepEqual(serverEvents(ref), ['tlsClientError:ERR_SSL_NO_APPLICATION_PROTOCOL', 'socket close(hadError)']);
   },
   'ALPN offered by the client only: alpnProtocol false on both ends': (ref) => {
     assert.equal(cv(ref).alpnProtocol, false);
     assert.equal((ref.server?.view as { alpnProtocol: unknown }).alpnProtocol, false);
   },
   'server requires TLS 1.3, client allows TLS 1.2 at most': (ref) => {
-    assert.deepEqual(clientEvents(ref), ['error:ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION', 'close']);
-    assert.deepEqual(serverEvents(ref), ['tlsClientError:ERR_SSL_UNSUPPORTED_PROTOCOL']);
+    assert.deepEqual(clientEvents(ref), ['error:ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION', 'close(hadError)']);
+    assert.deepEqual(serverEvents(ref), ['tlsClientError:ERR_SSL_UNSUPPORTED_PROTOCOL', 'socket close(hadError)']);
   },
   'server allows TLS 1.2 at most, client requires TLS 1.3': (ref) => {
-    assert.deepEqual(clientEvents(ref), ['error:ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION', 'close']);
-    assert.deepEqual(serverEvents(ref), ['tlsClientError:ERR_SSL_UNSUPPORTED_PROTOCOL']);
+    assert.deepEqual(clientEvents(ref), ['error:ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION', 'close(hadError)']);
+    assert.deepEqual(serverEvents(ref), ['tlsClientError:ERR_SSL_UNSUPPORTED_PROTOCOL', 'socket close(hadError)']);
   },
   'server without a certificate: handshake failure on both ends': (ref) => {
-    assert.deepEqual(clientEvents(ref), ['error:ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', 'close']);
-    assert.deepEqual(serverEvents(ref), ['tlsClientError:ERR_SSL_NO_SUITABLE_SIGNATURE_ALGORITHM']);
+    assert.deepEqual(clientEvents(ref), ['error:ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', 'close(hadError)']);
+    assert.deepEqual(serverEvents(ref), ['tlsClientError:ERR_SSL_NO_SUITABLE_SIGNATURE_ALGORITHM', 'socket close(hadError)']);
   },
   'no SNI (connect by IP address, no servername): servername false on the server': (ref) => {
     assert.equal(cv(ref).servername, false);
@@ -130,9 +130,9 @@ describe('side by side with node:tls', () => {
     assert.deepEqual(await clientClosesMidHandshake(ours), expected);
   });
 
-  it('server closes mid-handshake: client end, ECONNRESET with Node message, then close', async () => {
+  it('server closes mid-handshake: client end, ECONNRESET with Node message, then close(hadError)', async () => {
     const expected = await serverClosesMidHandshake(node);
-    assert.deepEqual(expected.events, ['end', 'error:ECONNRESET', 'close']);
+    assert.deepEqual(expected.events, ['end', 'error:ECONNRESET', 'close(hadError)']);
     assert.equal((expected.errors as { message: string }[])[0]?.message, 'Client network socket disconnected before secure TLS connection was established');
     assert.deepEqual(await serverClosesMidHandshake(ours), expected);
   });
@@ -143,10 +143,10 @@ describe('side by side with node:tls', () => {
     assert.deepEqual(await destroyBeforeConnect(ours), expected);
   });
 
-  it('destroy(err) before connect: error then close', async () => {
+  it('destroy(err) before connect: error then close(hadError)', async () => {
     const mk = () => Object.assign(new Error('stop'), { code: 'EX_STOP' });
     const expected = await destroyBeforeConnect(node, mk());
-    assert.deepEqual(expected.events, ['error:EX_STOP', 'close']);
+    assert.deepEqual(expected.events, ['error:EX_STOP', 'close(hadError)']);
     assert.deepEqual(await destroyBeforeConnect(ours, mk()), expected);
   });
 
