@@ -2,8 +2,11 @@
 // signatures for every scheme, private-key loading in every format.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createECDH, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createECDH, createPublicKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { nodeCryptoProvider, keyShareFromPrivateKey } from '../../src/crypto/node/index.js';
+import type { CertificateVerifier } from '../../src/handshake/common/verifier.js';
+import { signedContent, SERVER_CV_CONTEXT, verifyCertificateVerify } from '../../src/handshake/tls13/auth.js';
+import { TlsError } from '../../src/util/errors.js';
 import { concatBytes, fromHex, toHex, utf8 } from '../../src/util/bytes.js';
 import { AlertDescription, NamedGroup as G, SignatureScheme as S } from '../../src/wire/registry.js';
 import { RFC5869_CASES } from './rfc5869-vectors.js';
@@ -237,4 +240,38 @@ test('signatures with { tls13: true }: ECDSA curve bound to the scheme, PKCS#1 v
   assert.equal(p.verifySignature(S.rsa_pkcs1_sha256, spki(rsa.publicKey), msg, pkcs1, { tls13: true }), false);
   const ed = p.generateSigningKey({ type: 'ed25519' }).key;
   assert.equal(p.verifySignature(S.ed25519, ed.publicKeySpki, msg, ed.sign(S.ed25519, msg), { tls13: true }), true);
+});
+
+// ---- TLS 1.3 CertificateVerify binds the ECDSA curve to the scheme (RFC 8446 §4.2.3): a P-384
+// key signing with SHA-256 under ecdsa_secp256r1_sha256 is refused with decrypt_error by the
+// handshake's check, although the same signature verifies for TLS 1.2-style callers.
+const cvProvider = nodeCryptoProvider();
+
+function fixture(curve: 'P-256' | 'P-384') {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: curve });
+  const spki = new Uint8Array(publicKey.export({ type: 'spki', format: 'der' }));
+  const verifier: CertificateVerifier = {
+    publicKeyOf: () => spki,
+    verifyChain: () => ({ ok: true }),
+  };
+  const hash = new Uint8Array(32).fill(7);
+  const signature = new Uint8Array(sign('sha256', signedContent(SERVER_CV_CONTEXT, hash), privateKey));
+  return { spki, verifier, hash, signature };
+}
+
+test('CertificateVerify: P-384 key under ecdsa_secp256r1_sha256 is decrypt_error in TLS 1.3', () => {
+  const f = fixture('P-384');
+  // The signature itself is valid ECDSA-with-SHA-256: only the TLS 1.3 curve binding refuses it.
+  assert.ok(cvProvider.verifySignature(S.ecdsa_secp256r1_sha256, f.spki, signedContent(SERVER_CV_CONTEXT, f.hash), f.signature));
+  const cv = { type: 'certificate_verify' as const, scheme: S.ecdsa_secp256r1_sha256, signature: f.signature };
+  assert.throws(
+    () => verifyCertificateVerify(cvProvider, f.verifier, cv, new Uint8Array(1), [S.ecdsa_secp256r1_sha256], SERVER_CV_CONTEXT, f.hash),
+    (e: unknown) => e instanceof TlsError && e.alert === AlertDescription.decrypt_error,
+  );
+});
+
+test('CertificateVerify: P-256 key under ecdsa_secp256r1_sha256 verifies in TLS 1.3', () => {
+  const f = fixture('P-256');
+  const cv = { type: 'certificate_verify' as const, scheme: S.ecdsa_secp256r1_sha256, signature: f.signature };
+  assert.doesNotThrow(() => verifyCertificateVerify(cvProvider, f.verifier, cv, new Uint8Array(1), [S.ecdsa_secp256r1_sha256], SERVER_CV_CONTEXT, f.hash));
 });
