@@ -195,11 +195,14 @@ describe('stream options', () => {
   it('allowHalfOpen on the server: after the client ends, the server socket can still write later (without it, Node ends it)', async () => {
     for (const allowHalfOpen of [true, false]) {
       const writableLater: boolean[] = [];
+      let recorded!: () => void;
+      const recordedP = new Promise<void>((r) => (recorded = r));
       const server = tls.createServer({ key, cert, allowHalfOpen }, (s) => {
         s.resume();
         s.on('end', () =>
           setTimeout(() => {
             writableLater.push(s.writable);
+            recorded();
             if (s.writable) s.end('late answer');
           }, 100),
         );
@@ -210,7 +213,9 @@ describe('stream options', () => {
       c.end('question');
       const got = (await readAll(c)).toString();
       assert.equal(got, allowHalfOpen ? 'late answer' : '');
-      if (!allowHalfOpen) await new Promise((r) => setTimeout(r, 150));
+      // Without allowHalfOpen the client's read ends before the server's timer runs: wait for it
+      // (a fixed sleep lost this race on a loaded machine).
+      await recordedP;
       assert.deepEqual(writableLater, [allowHalfOpen]);
       server.close();
     }
