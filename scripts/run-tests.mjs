@@ -18,5 +18,8 @@ if (files.length === 0) {
   console.error('no test files found under', root);
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+// A test that hangs fails after this instead of stalling CI (the slowest passing test took 34 s
+// on a loaded 2-core machine; tests that need more set their own timeout).
+const TEST_TIMEOUT_MS = 180_000;
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', `--test-timeout=${TEST_TIMEOUT_MS}`, ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

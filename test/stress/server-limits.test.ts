@@ -25,6 +25,11 @@ const ours: typeof nodeTls = ((oursNs as any).default ?? oursNs) as typeof nodeT
 const pki = makeTestPki();
 const LIBS = [['ts-tls', ours], ['node:tls', nodeTls]] as const;
 const TIMEOUT_MS = 300;
+/**
+ * For the connection that must outlive the timeout: its own handshake has to finish first, which
+ * took over 300 ms on a loaded 2-core machine (the test then waited forever for secureConnect).
+ */
+const FINISHED_TIMEOUT_MS = 1500;
 
 function listen(server: nodeTls.Server): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -129,14 +134,20 @@ describe('handshakeTimeout', () => {
 
     it(`${name}: a connection that finished its handshake outlives the timeout`, async () => {
       let serverErrors = 0;
-      const server = lib.createServer({ key: pki.leaf.key, cert: pki.leaf.chain, handshakeTimeout: TIMEOUT_MS }, (s) => s.pipe(s));
+      const server = lib.createServer({ key: pki.leaf.key, cert: pki.leaf.chain, handshakeTimeout: FINISHED_TIMEOUT_MS }, (s) => s.pipe(s));
       server.on('tlsClientError', () => serverErrors++);
       const port = await listen(server);
       try {
         const c = lib.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: pki.ca.cert });
+        // A failed handshake fails the test instead of leaving it waiting for secureConnect.
+        await new Promise((resolve, reject) => {
+          c.once('secureConnect', resolve);
+          c.once('error', reject);
+          c.once('close', () => reject(new Error('closed before secureConnect')));
+        });
         c.on('error', () => {});
-        await new Promise((r) => c.once('secureConnect', r));
-        await new Promise((r) => setTimeout(r, TIMEOUT_MS * 2));
+        // Past the point where a timer that was not cleared at secureConnect would have fired.
+        await new Promise((r) => setTimeout(r, FINISHED_TIMEOUT_MS));
         const echoed = new Promise<string>((r) => c.once('data', (d: Buffer) => r(d.toString())));
         c.write('still here');
         assert.equal(await echoed, 'still here');
