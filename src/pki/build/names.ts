@@ -11,6 +11,7 @@ import {
   RelativeDistinguishedName,
 } from '@peculiar/asn1-x509';
 import { PkiBuildError } from './errors.js';
+import { parseIPv4, parseIPv6 } from '../ip.js';
 
 /** Subject fields by their short name, in the order they are written (C first, CN last, like OpenSSL). */
 export interface DnFields {
@@ -167,41 +168,14 @@ export function formatDn(name: Name): string {
     .join('');
 }
 
-/** Strict dotted-quad IPv4 or RFC 4291 §2.2 IPv6 text to its 4 or 16 bytes; null when not an address. */
+/**
+ * Strict dotted-quad IPv4 or RFC 4291 §2.2 IPv6 text to its 4 or 16 bytes; null when not an
+ * address. The parsers are pki/ip.ts's (the verifier's); a %zone has no place in a certificate,
+ * so it is refused here rather than dropped.
+ */
 export function parseIp(text: string): Uint8Array | null {
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
-  if (v4) {
-    const parts = v4.slice(1).map(Number);
-    return parts.every((p) => p <= 255) ? Uint8Array.from(parts) : null;
-  }
-  if (!/^[0-9A-Fa-f:.]+$/.test(text) || !text.includes(':')) return null;
-  let head = text;
-  let tailV4: Uint8Array | null = null;
-  const lastColon = text.lastIndexOf(':');
-  if (text.slice(lastColon + 1).includes('.')) {
-    tailV4 = parseIp(text.slice(lastColon + 1));
-    if (!tailV4 || tailV4.length !== 4) return null;
-    head = text.slice(0, lastColon + 1) + '0:0';
-  }
-  const halves = head.split('::');
-  if (halves.length > 2) return null;
-  const groups = (s: string): string[] | null => (s === '' ? [] : s.split(':'));
-  const left = groups(halves[0]!);
-  const right = halves.length === 2 ? groups(halves[1]!) : [];
-  if (!left || !right) return null;
-  const missing = 8 - left.length - right.length;
-  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
-  const all = [...left, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...right];
-  const out = new Uint8Array(16);
-  for (let i = 0; i < 8; i++) {
-    const g = all[i]!;
-    if (!/^[0-9A-Fa-f]{1,4}$/.test(g)) return null;
-    const n = parseInt(g, 16);
-    out[2 * i] = n >> 8;
-    out[2 * i + 1] = n & 0xff;
-  }
-  if (tailV4) out.set(tailV4, 12);
-  return out;
+  if (text.includes('%')) return null;
+  return parseIPv4(text) ?? parseIPv6(text);
 }
 
 /** The text form the ASN.1 library's IP converter reads back exactly (dotted quad, or eight hex groups). */
