@@ -19,21 +19,17 @@ import {
   SubjectOptions,
 } from './certificate.js';
 import { asnGuard, PkiBuildError } from './errors.js';
-import { DnFields, formatDn, sanGeneralNames, toName } from './names.js';
+import { formatDn, sanGeneralNames, toName } from './names.js';
 
 /** PKCS#9 extensionRequest attribute (RFC 2985 §5.4.2): the extensions the requester asks for. */
 const ID_EXTENSION_REQUEST = '1.2.840.113549.1.9.14';
 /** A CSR is a few KiB; anything far bigger is not one. */
 export const MAX_CSR_BYTES = 64 * 1024;
 
-export interface CsrOptions {
+/** The names a request asks for are a certificate's (SubjectOptions documents them). */
+export interface CsrOptions extends Pick<SubjectOptions, 'subject' | 'dns' | 'ips' | 'emails' | 'uris'> {
   provider: CryptoProvider;
   key?: KeyInput;
-  subject?: string | DnFields;
-  dns?: readonly string[];
-  ips?: readonly string[];
-  emails?: readonly string[];
-  uris?: readonly string[];
 }
 
 export interface BuiltCsr {
