@@ -26,6 +26,14 @@ export function parseTarget(text: string): { host: string; port: number } {
   return { host: m[1]!, port };
 }
 
+/** The HOST[:PORT] argument of client and probe, and --servername (default HOST unless it is an IP address). */
+export function serverTarget(args: ParsedArgs): { host: string; port: number; servername?: string } {
+  const target = args.positionals[0];
+  if (!target) throw new UsageError('give the server as HOST[:PORT]');
+  const { host, port } = parseTarget(target);
+  return { host, port, servername: str(args, 'servername') ?? (isIP(host) ? undefined : host) };
+}
+
 export const clientCommand: Command = {
   name: 'client',
   summary: 'Connect to a TLS server, show the handshake and the certificate chain, then pipe stdin/stdout.',
@@ -60,10 +68,7 @@ Examples:
   printf 'GET / HTTP/1.0\\r\\n\\r\\n' | ts-tls client example.com:443 -q
   ts-tls client [::1]:8000 --servername localhost --keylog keys.txt`,
   async run(args: ParsedArgs, io: Io): Promise<number> {
-    const target = args.positionals[0];
-    if (!target) throw new UsageError('give the server as HOST[:PORT]');
-    const { host, port } = parseTarget(target);
-    const servername = str(args, 'servername') ?? (isIP(host) ? undefined : host);
+    const { host, port, servername } = serverTarget(args);
     const options: TlsOptions = { host, port, rejectUnauthorized: !flag(args, 'insecure') };
     if (servername) options.servername = servername;
     const caPath = str(args, 'ca');

@@ -4,9 +4,8 @@
  * ALPN protocol. What our own client cannot offer yet is reported as "untested", never as a "no"
  * from the server.
  */
-import { isIP } from 'node:net';
-import { type Command, EXIT_FAILURE, EXIT_OK, flag, int, list, str, UsageError, type Io, type ParsedArgs } from './command.js';
-import { parseTarget } from './client.js';
+import { type Command, EXIT_FAILURE, EXIT_OK, flag, int, list, type Io, type ParsedArgs } from './command.js';
+import { serverTarget } from './client.js';
 import { formatSession, sessionInfo, tlsModule, type SessionInfo, type TlsModuleLike } from './tls-api.js';
 import { isTls13Suite, SUITES } from '../suites/suites.js';
 
@@ -130,10 +129,7 @@ Examples:
   ts-tls probe 127.0.0.1:8443 --servername localhost --alpn h2,http/1.1,acme-tls/1
   ts-tls probe localhost:8000 --json`,
   async run(args: ParsedArgs, io: Io): Promise<number> {
-    const target = args.positionals[0];
-    if (!target) throw new UsageError('give the server as HOST[:PORT]');
-    const { host, port } = parseTarget(target);
-    const servername = str(args, 'servername') ?? (isIP(host) ? undefined : host);
+    const { host, port, servername } = serverTarget(args);
     const timeoutMs = int(args, 'timeout', DEFAULT_PROBE_TIMEOUT_MS, 100, 120_000);
     const alpn = list(args, 'alpn').length ? list(args, 'alpn') : DEFAULT_ALPN;
     const json = flag(args, 'json');
