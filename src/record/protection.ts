@@ -78,6 +78,32 @@ export class NonceBuilder {
   }
 }
 
+/**
+ * Bump allocator for the small chunks of sealed records (5-byte headers, 17-byte type+tag tails).
+ * A typed array of 64 bytes or less lives in the JS heap, and handing it to a socket (Buffer
+ * over `.buffer`) makes V8 move it to a backing store of its own: two malloc'd external
+ * allocations per record. Views of one 8 KiB ArrayBuffer cost none; a region is never handed out
+ * twice (a full slab is dropped, and freed once the last queued view is written), so no view is
+ * overwritten while a socket still holds it.
+ */
+export class ChunkSlab {
+  private buf = new Uint8Array(0);
+  private used = 0;
+  constructor(private readonly size = CHUNK_SLAB_SIZE) {}
+  alloc(n: number): Uint8Array {
+    if (this.used + n > this.buf.length) {
+      this.buf = new Uint8Array(Math.max(this.size, n));
+      this.used = 0;
+    }
+    const v = this.buf.subarray(this.used, this.used + n);
+    this.used += n;
+    return v;
+  }
+}
+const CHUNK_SLAB_SIZE = 8 * 1024;
+/** Shared by every connection: allocation is synchronous and regions are never reused. */
+const slab = new ChunkSlab();
+
 /** One byte per content type, so the inner plaintext's type byte needs no allocation. */
 export const TYPE_BYTE: Uint8Array[] = Array.from({ length: 256 }, (_, i) => Uint8Array.of(i));
 
@@ -146,7 +172,7 @@ export class Tls13WriteProtection implements WriteProtection {
     // §5.2: opaque_type = application_data (23), legacy_record_version = 0x0303,
     // length = |content| + 1 (type) + 16 (tag).
     const length = fragment.length + 1 + 16;
-    const header = new Uint8Array(RECORD_HEADER_LENGTH);
+    const header = slab.alloc(RECORD_HEADER_LENGTH);
     header[0] = ContentType.application_data;
     header[1] = 3;
     header[2] = 3;
@@ -158,7 +184,7 @@ export class Tls13WriteProtection implements WriteProtection {
     if (tag === undefined) return [header, ct!, typeCt!]; // empty fragment: [type, tag]
     // Join the 1-byte encrypted type with the tag (17 bytes) so each record is three chunks, not
     // four: every chunk costs the socket layer a write, copying 17 bytes costs nothing.
-    const tail = new Uint8Array(typeCt!.length + tag.length);
+    const tail = slab.alloc(typeCt!.length + tag.length);
     tail.set(typeCt!);
     tail.set(tag, typeCt!.length);
     return [header, ct!, tail];

@@ -386,3 +386,38 @@ test('an unprotected alert is delivered only while allowed and before the first 
   after.push(plainAlert);
   assert.throws(() => after.next(), isAlert(A.unexpected_message, 'UnprotectedRecordAfterKeyChange'));
 });
+
+test('sealed records: headers and tails are views of shared slabs, never overlapping, never overwritten later', () => {
+  const w = new RecordWriter();
+  w.setWriteKey13(aes(), iv);
+  w.seal(T.application_data, bytes(100));
+  const first = w.take().map((c) => new Uint8Array(c)); // copy of what went to the socket
+  w.seal(T.application_data, bytes(100));
+  const held = w.take(); // kept by reference, as a socket's write queue does
+  const heldCopy = held.map((c) => new Uint8Array(c));
+  // Enough records to fill several 8 KiB slabs.
+  const seen: Uint8Array[] = [];
+  for (let i = 0; i < 2000; i++) {
+    w.seal(T.application_data, bytes(65 + (i % 50), i)); // ciphertexts > 64 bytes: only headers and tails are small
+    for (const c of w.take()) if (c.length <= 64) seen.push(c);
+  }
+  assert.deepEqual(held.map((c) => toHex(c)), heldCopy.map((c) => toHex(c)), 'a queued record was overwritten');
+  // Small chunks sit in a shared ArrayBuffer (not one JS-heap array each) and do not overlap.
+  const byBuffer = new Map<ArrayBufferLike, [number, number][]>();
+  for (const c of seen) {
+    assert.ok(c.buffer.byteLength > 64, 'small chunk has its own tiny buffer');
+    const list = byBuffer.get(c.buffer) ?? [];
+    list.push([c.byteOffset, c.byteOffset + c.byteLength]);
+    byBuffer.set(c.buffer, list);
+  }
+  assert.ok(byBuffer.size < seen.length / 100, `${byBuffer.size} buffers for ${seen.length} chunks`);
+  for (const list of byBuffer.values()) {
+    list.sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < list.length; i++) assert.ok(list[i]![0] >= list[i - 1]![1], 'overlapping chunks');
+  }
+  // And the records still read back.
+  const r = new RecordReader();
+  r.setReadKey13(aes(), iv);
+  r.push(concatBytes(...first));
+  assert.equal(toHex(r.next()!.payload), toHex(bytes(100)));
+});
