@@ -186,13 +186,25 @@ export class TLSSocket extends TLSSocketStream {
     // cork so that data written from 'secureConnect' leaves with the Finished in one segment: a
     // separate small write would wait for the peer's delayed ACK under Nagle (~40 ms).
     const raw = this.raw;
-    if (!this.secureEstablished) raw?.cork();
+    const wasEstablished = this.secureEstablished;
+    if (!wasEstablished) raw?.cork();
     try {
       this.flush();
       this.handleEvents(events);
       this.flush();
     } finally {
-      if (raw && raw.writableCorked > 0) raw.uncork();
+      if (raw && raw.writableCorked > 0) {
+        // The handshake just completed: code that awaits 'secureConnect' (a promise) writes in a
+        // microtask after this call returns. Keeping the cork until setImmediate lets that first
+        // write leave with our Finished instead of ~40 ms later behind Nagle and delayed ACK.
+        if (!wasEstablished && this.secureEstablished && !this._tlsOptions.isServer) {
+          setImmediate(() => {
+            if (raw.writableCorked > 0) raw.uncork();
+          });
+        } else {
+          raw.uncork();
+        }
+      }
     }
   }
 
