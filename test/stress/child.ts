@@ -173,8 +173,10 @@ async function backpressure(totalMiB: number, which: string): Promise<unknown> {
 /**
  * Opens `n` connections at once and waits until all are secure (so all `n` are open together);
  * then each echoes 1 KiB and closes. Resolves with the number that got their echo back.
+ * `serverOpen`, when given, is also waited for to reach `n`: a client is secure as soon as it has
+ * sent its Finished, and the server counts the connection only once that Finished has arrived.
  */
-async function roundOfConnections(lib: typeof nodeTls, port: number, n: number): Promise<number> {
+async function roundOfConnections(lib: typeof nodeTls, port: number, n: number, serverOpen?: () => number): Promise<number> {
   const payload = Buffer.alloc(1024, 7);
   let ok = 0;
   let secure = 0;
@@ -188,7 +190,7 @@ async function roundOfConnections(lib: typeof nodeTls, port: number, n: number):
           all.push(c);
           let got = 0;
           c.on('secureConnect', () => {
-            if (++secure === n) for (const s of all) s.end(payload);
+            if (++secure === n) void untilServerOpen(serverOpen, n).then(() => all.forEach((s) => s.end(payload)), reject);
           });
           c.on('data', (d: Buffer) => (got += d.length));
           c.on('error', reject);
@@ -200,6 +202,15 @@ async function roundOfConnections(lib: typeof nodeTls, port: number, n: number):
     ),
   );
   return ok;
+}
+
+/** Resolves when `serverOpen()` reaches `n` (immediately without a counter); fails after 10 s. */
+async function untilServerOpen(serverOpen: (() => number) | undefined, n: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (serverOpen && serverOpen() < n) {
+    if (Date.now() > deadline) throw new Error(`server saw ${serverOpen()} of ${n} connections`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 async function leak(n: number, rounds: number, which = 'ours'): Promise<unknown> {
@@ -221,7 +232,7 @@ async function leak(n: number, rounds: number, which = 'ours'): Promise<unknown>
   const oks: number[] = [];
   const openAfter: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    oks.push(await roundOfConnections(lib, port, n));
+    oks.push(await roundOfConnections(lib, port, n, () => open));
     const m = await settle();
     heaps.push(m.heapUsed);
     externals.push(m.external);
