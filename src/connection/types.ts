@@ -35,9 +35,10 @@ export interface CommonConfig extends HandshakeCommonConfig {
   trace?: boolean | (() => boolean);
 }
 
-/** serverName, hostname, rejectUnauthorized, keyShareGroups, certificate. */
+/** serverName, hostname, rejectUnauthorized, keyShareGroups, certificate(s). */
 export interface ClientConfig extends CommonConfig, ClientHandshakeConfig {
   certificate?: CertifiedKey;
+  certificates?: CertifiedKey[];
 }
 
 /** certificates, requestCert, rejectUnauthorized, certificateAuthorities, pauseOnClientHello, preferClientCipherOrder; plus: */

@@ -83,6 +83,26 @@ export function selectSignatureScheme(keySchemes: readonly number[], peerSchemes
 }
 
 /**
+ * The client certificate to answer a CertificateRequest with (RFC 8446 §4.4.2.3: the certificate
+ * "MUST be appropriate for the CertificateRequest's signature_algorithms"). Like OpenSSL
+ * (tls_choose_sigalg), which Node uses: the first of the server's schemes, in the server's order,
+ * that one of our keys can sign with; the first such key in our order. So the server's preference
+ * decides between keys, not the order of the `cert` array (checked against node:tls in
+ * test/node/client-cert-choice.test.ts). undefined: none fits, send an empty Certificate.
+ */
+export function selectClientCertificate<C extends { key: { schemes: readonly number[] } }>(
+  candidates: readonly C[],
+  peerSchemes: readonly number[],
+  allowed: readonly number[],
+): { cert: C; scheme: number } | undefined {
+  for (const s of peerSchemes) {
+    const cert = candidates.find((c) => selectSignatureScheme(c.key.schemes, [s], allowed) !== undefined);
+    if (cert) return { cert, scheme: s };
+  }
+  return undefined;
+}
+
+/**
  * ALPN (RFC 7301 §3.2): the server's first preference the client offered. 'no-overlap' means both
  * sides use ALPN but share no protocol: the server "MUST respond with a fatal
  * no_application_protocol alert" (Node does the same).

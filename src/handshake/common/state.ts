@@ -51,6 +51,11 @@ export interface ClientHandshakeConfig extends HandshakeCommonConfig {
   keyShareGroups?: number[];
   /** Client certificate for servers that ask (certificate issue). */
   certificate?: HandshakeCertifiedKey;
+  /**
+   * Candidate client certificates (Node's `cert`/`key` arrays); when given, `certificate` is
+   * ignored. The engine sends the one the CertificateRequest's signature_algorithms fits first.
+   */
+  certificates?: HandshakeCertifiedKey[];
 }
 
 export interface ServerHandshakeConfig extends HandshakeCommonConfig {

@@ -13,7 +13,7 @@ import { bytesEqual } from '../../util/bytes.js';
 import { TlsError } from '../../util/errors.js';
 import { AlertDescription, ExtensionType, nameOf, NamedGroup, ProtocolVersion } from '../../wire/registry.js';
 import type { CertificateRequest, DecodedHandshake, ServerHello } from '../../wire/types.js';
-import { checkRecordSizeLimit, selectSignatureScheme } from '../common/negotiate.js';
+import { checkRecordSizeLimit, selectClientCertificate } from '../common/negotiate.js';
 import type { CertChecked, FinishedVerified, SignatureVerified } from '../common/proofs.js';
 import { Transcript } from '../common/transcript.js';
 import type { ClientHandshakeConfig, HandshakeIo, HandshakeState } from '../common/state.js';
@@ -314,13 +314,16 @@ export class ExpectFinished implements HandshakeState {
   /** §4.4.2: answer a CertificateRequest with our chain, or an empty Certificate when we have none that fits. */
   private sendClientCertificate(io: HandshakeIo, cr: CertificateRequest): Uint8Array | undefined {
     const hs = this.hs;
-    const ck = hs.config.certificate;
-    const scheme = ck && selectSignatureScheme(ck.key.schemes, cr.ext.signatureAlgorithms ?? [], ck.key.schemes);
-    if (!ck || scheme === undefined) {
+    const { certificates, certificate } = hs.config;
+    const candidates = certificates ?? (certificate ? [certificate] : []);
+    // Our own signature_algorithms limit what we sign with too, as the server's do (and OpenSSL's).
+    const choice = selectClientCertificate(candidates, cr.ext.signatureAlgorithms ?? [], hs.config.signatureSchemes);
+    if (!choice) {
       sendCertificateAndVerify(io, hs.transcript, cr.context, []);
       return undefined;
     }
-    sendCertificateAndVerify(io, hs.transcript, cr.context, ck.chain, { key: ck.key, scheme, cvContext: CLIENT_CV_CONTEXT });
-    return ck.chain[0];
+    const { cert, scheme } = choice;
+    sendCertificateAndVerify(io, hs.transcript, cr.context, cert.chain, { key: cert.key, scheme, cvContext: CLIENT_CV_CONTEXT });
+    return cert.chain[0];
   }
 }
