@@ -148,7 +148,8 @@ export class TLSSocket extends TLSSocketStream {
       alpnProtocols: parseAlpnProtocols(o.ALPNProtocols),
       keyLog: this.listenerCount('keylog') > 0 || keyLogFile() !== undefined,
       trace: this.traceOn,
-      certificate: this.keyCertOverride?.[0] ?? this.secureContext.certificates[0],
+      // All pairs: the engine picks by the CertificateRequest's signature_algorithms, as OpenSSL does.
+      certificates: this.keyCertOverride ?? this.secureContext.certificates,
     });
   }
 
