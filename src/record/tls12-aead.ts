@@ -50,6 +50,19 @@ function checkIv(aead: AeadKey, iv: Uint8Array): void {
   if (iv.length !== want) throw new RangeError(`TLS 1.2 ${aead.algorithm} needs a ${want}-byte IV from the key block, got ${iv.length}`);
 }
 
+/**
+ * Where a record's nonce comes from: AES-GCM puts the 4-byte salt from the key block in front of
+ * the record's explicit 8 bytes (RFC 5288 §3); ChaCha20-Poly1305 XORs the sequence number into a
+ * 12-byte IV as TLS 1.3 does (RFC 7905 §2).
+ */
+function nonceSources(aead: AeadKey, iv: Uint8Array): { nonces: NonceBuilder | null; gcmNonce: Uint8Array | null } {
+  checkIv(aead, iv);
+  if (!isGcm(aead)) return { nonces: new NonceBuilder(iv), gcmNonce: null };
+  const gcmNonce = new Uint8Array(12);
+  gcmNonce.set(iv);
+  return { nonces: null, gcmNonce };
+}
+
 function badMac(): TlsError {
   // RFC 5246 §6.2.3.3: "If the decryption fails, a fatal bad_record_mac alert MUST be generated."
   return new TlsError(AlertDescription.bad_record_mac, 'RecordDecryptionFailed', 'record failed AEAD authentication');
@@ -65,10 +78,7 @@ export class Tls12AeadReadProtection implements ReadProtection {
     private readonly aead: AeadKey,
     iv: Uint8Array,
   ) {
-    checkIv(aead, iv);
-    this.nonces = isGcm(aead) ? null : new NonceBuilder(iv);
-    this.gcmNonce = isGcm(aead) ? new Uint8Array(12) : null;
-    if (this.gcmNonce) this.gcmNonce.set(iv);
+    ({ nonces: this.nonces, gcmNonce: this.gcmNonce } = nonceSources(aead, iv));
   }
 
   protectsOuterType(type: number): boolean {
@@ -111,10 +121,7 @@ export class Tls12AeadWriteProtection implements WriteProtection {
     private readonly aead: AeadKey,
     iv: Uint8Array,
   ) {
-    checkIv(aead, iv);
-    this.nonces = isGcm(aead) ? null : new NonceBuilder(iv);
-    this.gcmNonce = isGcm(aead) ? new Uint8Array(12) : null;
-    if (this.gcmNonce) this.gcmNonce.set(iv);
+    ({ nonces: this.nonces, gcmNonce: this.gcmNonce } = nonceSources(aead, iv));
   }
 
   seal(type: number, fragment: Uint8Array, seq: number): Uint8Array[] {
