@@ -132,12 +132,13 @@ export function checkSolicited(
   received: readonly RawExtension[] | readonly number[],
   offeredTypes: Iterable<number>,
   allowUnsolicited: readonly number[] = [],
+  where = 'the peer\'s message',
 ): void {
-  const offered = new Set(offeredTypes);
+  const offered = offeredTypes instanceof Set ? (offeredTypes as ReadonlySet<number>) : new Set(offeredTypes);
   for (const r of received) {
     const type = typeof r === 'number' ? r : r.type;
     if (!offered.has(type) && !allowUnsolicited.includes(type)) {
-      throw new TlsError(AlertDescription.unsupported_extension, 'UnsolicitedExtension', `peer sent ${nameOf(T, type)} extension that was not offered`);
+      throw new TlsError(AlertDescription.unsupported_extension, 'UnsolicitedExtension', `${where} carries the ${nameOf(T, type)} extension, which we did not offer`);
     }
   }
 }

@@ -13,6 +13,7 @@ import { bytesEqual } from '../../util/bytes.js';
 import { TlsError } from '../../util/errors.js';
 import { AlertDescription, ExtensionType, nameOf, NamedGroup, ProtocolVersion } from '../../wire/registry.js';
 import type { CertificateRequest, DecodedHandshake, ServerHello } from '../../wire/types.js';
+import { checkSolicited } from '../../wire/extension-rules.js';
 import { checkRecordSizeLimit, selectClientCertificate } from '../common/negotiate.js';
 import type { CertChecked, FinishedVerified, SignatureVerified } from '../common/proofs.js';
 import { Transcript } from '../common/transcript.js';
@@ -122,11 +123,7 @@ export class ExpectServerHello implements HandshakeState {
       throw new TlsError(AlertDescription.illegal_parameter, 'ServerSelectedCompression', 'ServerHello legacy_compression_method must be 0');
     }
     // §4.2: responses to extensions we did not send are fatal (the HRR cookie is the exception).
-    for (const e of sh.extensions) {
-      if (this.offer.extensionTypes.has(e.type)) continue;
-      if (sh.isHelloRetryRequest && e.type === ExtensionType.cookie) continue;
-      throw new TlsError(AlertDescription.unsupported_extension, 'UnsolicitedServerHelloExtension', `ServerHello carries extension ${nameOf(ExtensionType, e.type)}, which we did not offer`);
-    }
+    checkSolicited(sh.extensions, this.offer.extensionTypes, sh.isHelloRetryRequest ? [ExtensionType.cookie] : [], sh.isHelloRetryRequest ? 'HelloRetryRequest' : 'ServerHello');
     return suite;
   }
 
@@ -185,11 +182,7 @@ export class ExpectEncryptedExtensions implements HandshakeState {
   handle(io: HandshakeIo, m: DecodedHandshake): HandshakeState {
     const ee = expectType(m, 'encrypted_extensions', 'EncryptedExtensions');
     const offer = this.hs.offer;
-    for (const e of ee.extensions) {
-      if (!offer.extensionTypes.has(e.type)) {
-        throw new TlsError(AlertDescription.unsupported_extension, 'UnsolicitedEncryptedExtension', `EncryptedExtensions carries ${nameOf(ExtensionType, e.type)}, which we did not offer`);
-      }
-    }
+    checkSolicited(ee.extensions, offer.extensionTypes, [], 'EncryptedExtensions');
     // RFC 7301 §3.1: the server's "protocol_name_list MUST contain exactly one" protocol we offered.
     if (ee.ext.alpn !== undefined) {
       if (!offer.alpn?.includes(ee.ext.alpn)) {
