@@ -8,7 +8,6 @@ import type { KeyShare } from '../crypto/provider.js';
 import { ByteReader } from '../util/bytes.js';
 import { TlsError } from '../util/errors.js';
 import { AlertDescription, ProtocolVersion, PskKeyExchangeMode } from '../wire/registry.js';
-import { decodeHandshake } from '../wire/handshake/index.js';
 import type { ClientHello, DecodedHandshake, ServerHello } from '../wire/types.js';
 import { checkDowngradeSentinel, isIpLiteral, RECORD_SIZE_LIMIT_TLS13, selectVersion, versionsInRange } from './common/negotiate.js';
 import type { ClientHandshakeConfig, HandshakeIo, HandshakeState, HelloDecision, ServerHandshakeConfig } from './common/state.js';

@@ -35,7 +35,7 @@ export class HandshakeSecrets {
 
   /** `helloHash` = Transcript-Hash(ClientHello..ServerHello). */
   constructor(
-    private readonly p: CryptoProvider,
+    p: CryptoProvider,
     readonly suite: Tls13Suite,
     sharedSecret: Uint8Array,
     helloHash: Uint8Array,
