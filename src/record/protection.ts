@@ -104,6 +104,17 @@ const CHUNK_SLAB_SIZE = 8 * 1024;
 /** Shared by every connection: allocation is synchronous and regions are never reused. */
 const slab = new ChunkSlab();
 
+/** The 5-byte header of an outgoing protected record (legacy_record_version 0x0303), from the slab. */
+export function protectedRecordHeader(outerType: number, length: number): Uint8Array {
+  const header = slab.alloc(RECORD_HEADER_LENGTH);
+  header[0] = outerType;
+  header[1] = 3;
+  header[2] = 3;
+  header[3] = length >>> 8;
+  header[4] = length & 0xff;
+  return header;
+}
+
 /** One byte per content type, so the inner plaintext's type byte needs no allocation. */
 export const TYPE_BYTE: Uint8Array[] = Array.from({ length: 256 }, (_, i) => Uint8Array.of(i));
 
@@ -172,12 +183,7 @@ export class Tls13WriteProtection implements WriteProtection {
     // §5.2: opaque_type = application_data (23), legacy_record_version = 0x0303,
     // length = |content| + 1 (type) + 16 (tag).
     const length = fragment.length + 1 + 16;
-    const header = slab.alloc(RECORD_HEADER_LENGTH);
-    header[0] = ContentType.application_data;
-    header[1] = 3;
-    header[2] = 3;
-    header[3] = length >>> 8;
-    header[4] = length & 0xff;
+    const header = protectedRecordHeader(ContentType.application_data, length);
     const nonce = this.nonces.at(seq);
     if (!hasSealParts(this.aead)) return [header, ...this.aead.seal(nonce, header, concat2(fragment, type))];
     const [ct, typeCt, tag] = this.aead.sealParts(nonce, header, [fragment, TYPE_BYTE[type]!]);

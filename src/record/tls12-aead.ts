@@ -7,8 +7,8 @@
 import type { AeadKey } from '../crypto/provider.js';
 import { TlsError } from '../util/errors.js';
 import { AlertDescription, ContentType } from '../wire/registry.js';
-import { MAX_CIPHERTEXT_LENGTH_TLS12, MAX_PLAINTEXT_LENGTH, RECORD_HEADER_LENGTH, SEQUENCE_LIMIT } from './limits.js';
-import { NonceBuilder, type InboundRecord, type ReadProtection, type WriteProtection } from './protection.js';
+import { MAX_CIPHERTEXT_LENGTH_TLS12, MAX_PLAINTEXT_LENGTH, SEQUENCE_LIMIT } from './limits.js';
+import { NonceBuilder, protectedRecordHeader, type InboundRecord, type ReadProtection, type WriteProtection } from './protection.js';
 
 const TAG_LENGTH = 16;
 const GCM_SALT_LENGTH = 4;
@@ -127,12 +127,7 @@ export class Tls12AeadWriteProtection implements WriteProtection {
   seal(type: number, fragment: Uint8Array, seq: number): Uint8Array[] {
     const explicit = this.gcmNonce ? explicitNonce(seq) : null;
     const length = (explicit ? GCM_EXPLICIT_NONCE_LENGTH : 0) + fragment.length + TAG_LENGTH;
-    const header = new Uint8Array(RECORD_HEADER_LENGTH);
-    header[0] = type;
-    header[1] = 3;
-    header[2] = 3;
-    header[3] = length >>> 8;
-    header[4] = length & 0xff;
+    const header = protectedRecordHeader(type, length);
     let nonce: Uint8Array;
     if (this.gcmNonce) {
       this.gcmNonce.set(explicit!, GCM_SALT_LENGTH);
