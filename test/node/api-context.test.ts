@@ -8,12 +8,12 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import net, { type AddressInfo } from 'node:net';
+import net from 'node:net';
 import nodeTls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import * as tls from '../../src/node/tls.js';
 import { fixtureFiles } from './fixture-files.js';
-import { localhostCert, once, readAll } from './helpers.js';
+import { localhostCert, once, readAll, listen } from './helpers.js';
 
 const files = fixtureFiles();
 after(() => files.cleanup());
@@ -21,11 +21,6 @@ const { key, cert } = localhostCert();
 type TlsLib = typeof nodeTls;
 const ours = tls as unknown as TlsLib;
 
-async function listen(server: net.Server): Promise<number> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return (server.address() as AddressInfo).port;
-}
 
 interface Result {
   authorized?: boolean;

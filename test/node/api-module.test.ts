@@ -7,22 +7,16 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import nodeTls from 'node:tls';
 import * as tls from '../../src/node/tls.js';
 import { fixtureFiles } from './fixture-files.js';
-import { duplexPair, localhostCert, once, selfSigned } from './helpers.js';
+import { duplexPair, localhostCert, once, selfSigned, listen } from './helpers.js';
 
 const files = fixtureFiles();
 after(() => files.cleanup());
 const { key, cert } = localhostCert();
 
-async function listen(server: net.Server): Promise<number> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return (server.address() as AddressInfo).port;
-}
 
 const fingerprint = (pem: Buffer | string): string => new X509Certificate(pem).fingerprint256;
 

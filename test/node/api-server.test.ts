@@ -7,21 +7,16 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import net, { type AddressInfo } from 'node:net';
+import net from 'node:net';
 import nodeTls from 'node:tls';
 import * as tls from '../../src/node/tls.js';
 import { fixtureFiles } from './fixture-files.js';
-import { localhostCert, once, readAll } from './helpers.js';
+import { localhostCert, once, readAll, listen } from './helpers.js';
 
 const files = fixtureFiles();
 after(() => files.cleanup());
 const { key, cert } = localhostCert();
 
-async function listen(server: net.Server): Promise<number> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return (server.address() as AddressInfo).port;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

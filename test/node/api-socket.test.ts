@@ -9,15 +9,10 @@ import { X509Certificate } from 'node:crypto';
 import net, { type AddressInfo } from 'node:net';
 import nodeTls from 'node:tls';
 import * as tls from '../../src/node/tls.js';
-import { localhostCert, once, readAll } from './helpers.js';
+import { localhostCert, once, readAll, listen } from './helpers.js';
 
 const { key, cert } = localhostCert();
 
-async function listen(server: net.Server): Promise<number> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return (server.address() as AddressInfo).port;
-}
 
 /** A server of one library and a client of the other, both secure; the caller closes. */
 async function mixedPair(

@@ -12,16 +12,12 @@ import nodeTls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import * as tls from '../../src/node/tls.js';
 import { fixtureFiles } from './fixture-files.js';
-import { once } from './helpers.js';
+import { once, bothLibs, type TlsLib } from './helpers.js';
 
 const files = fixtureFiles();
 after(() => files.cleanup());
 
-type TlsLib = typeof nodeTls;
-const libs: [string, TlsLib][] = [
-  ['ts-tls', tls as unknown as TlsLib],
-  ['node:tls', nodeTls],
-];
+const libs = bothLibs;
 
 const CA1 = 'CN = ts-tls test CA';
 const CA2 = 'CN = ts-tls second CA';

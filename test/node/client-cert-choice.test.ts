@@ -8,15 +8,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import nodeTls from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import * as tls from '../../src/node/tls.js';
 import { makeTestPki, type IssuedPair } from '../fixtures/certs.js';
-import { once } from './helpers.js';
+import { once, bothLibs, type TlsLib } from './helpers.js';
 
-type TlsLib = typeof nodeTls;
-const libs: [string, TlsLib][] = [
-  ['ts-tls', tls as unknown as TlsLib],
-  ['node:tls', nodeTls],
-];
+const libs = bothLibs;
 
 const pki = makeTestPki();
 const ECDSA = pki.client;

@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import type { EventEmitter } from 'node:events';
+import type { AddressInfo, Server as NetServer } from 'node:net';
+import nodeTls from 'node:tls';
+import * as ours from '../../src/node/tls.js';
 
 export interface TestCert {
   key: Buffer;
@@ -96,3 +99,17 @@ export function readAll(stream: NodeJS.ReadableStream, ms = 10000): Promise<Buff
   });
 }
 
+
+/** Listens on an ephemeral 127.0.0.1 port and resolves with it. */
+export async function listen(server: NetServer): Promise<number> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return (server.address() as AddressInfo).port;
+}
+
+/** The two implementations, for tests that run the same case against each and compare. */
+export type TlsLib = typeof nodeTls;
+export const bothLibs: [string, TlsLib][] = [
+  ['ts-tls', ours as unknown as TlsLib],
+  ['node:tls', nodeTls],
+];

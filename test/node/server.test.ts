@@ -8,13 +8,8 @@ import nodeTls from 'node:tls';
 import { describe, it } from 'node:test';
 import tls, { type TLSSocket } from '../../src/index.js';
 import { randomBytes } from 'node:crypto';
-import { duplexPair, localhostCert, once, selfSigned } from './helpers.js';
+import { duplexPair, localhostCert, once, selfSigned, listen } from './helpers.js';
 
-async function listen(server: net.Server): Promise<number> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return (server.address() as AddressInfo).port;
-}
 
 const cnOf = (s: TLSSocket) => (s.getPeerCertificate() as { subject: { CN: string } }).subject.CN;
 

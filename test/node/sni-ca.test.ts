@@ -9,18 +9,13 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import nodeTls from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import * as tls from '../../src/node/tls.js';
 import { fixtureFiles } from './fixture-files.js';
-import { once } from './helpers.js';
+import { once, bothLibs, type TlsLib } from './helpers.js';
 
 const files = fixtureFiles();
 after(() => files.cleanup());
 
-type TlsLib = typeof nodeTls;
-const libs: [string, TlsLib][] = [
-  ['ts-tls', tls as unknown as TlsLib],
-  ['node:tls', nodeTls],
-];
+const libs = bothLibs;
 
 /** Main context trusts CA 1; 'a.example.com' (and '*.wild.test') trusts only CA 2. */
 function serverOptions(lib: TlsLib, how: 'addContext' | 'SNICallback'): { options: nodeTls.TlsOptions; setup(s: nodeTls.Server): void } {
