@@ -8,7 +8,6 @@ import { nodeCryptoProvider } from '../crypto/node/index.js';
 import type { CertificateVerifier } from '../handshake/common/verifier.js';
 import { bundledRootDers } from '../pki/root-store.js';
 import { createCertificateVerifier } from '../pki/verifier.js';
-import { checkServerIdentity as nodeCheckServerIdentity } from './check-server-identity.js';
 import { defaultCaReplacement, installExtraCaCertificates } from './extra-ca.js';
 import { toPeerCertificate as peerCertificateObject } from './peer-certificate.js';
 
@@ -45,27 +44,12 @@ export function setAdapterDependencies(deps: { provider?: CryptoProvider; verifi
   if (deps.verifierFactory) verifierFactory = deps.verifierFactory;
 }
 
-// ---- certificate objects and host-name checks (peer-certificate.ts, check-server-identity.ts)
+// ---- certificate objects (peer-certificate.ts)
 
 /** The object getPeerCertificate() returns (subject, issuer, raw, fingerprint256, ...). */
 export type PeerCertificateObject = Record<string, unknown>;
-export type ToPeerCertificate = (chainDer: Uint8Array[], detailed: boolean, anchors?: readonly Uint8Array[]) => PeerCertificateObject;
-export type CheckServerIdentity = (hostname: string, cert: PeerCertificateObject) => Error | undefined;
-
-let toPeerCertificateImpl: ToPeerCertificate = (chain, detailed, anchors) =>
-  peerCertificateObject(chain, detailed, detailed ? (anchors ?? bundledRootDers()) : []) as unknown as PeerCertificateObject;
-let checkServerIdentityImpl: CheckServerIdentity = (hostname, cert) => nodeCheckServerIdentity(hostname, cert as never);
 
 /** `anchors`: the context's `ca` (undefined = the default roots), for detailed issuer links. */
 export function toPeerCertificate(chainDer: Uint8Array[], detailed: boolean, anchors?: readonly Uint8Array[]): PeerCertificateObject {
-  return toPeerCertificateImpl(chainDer, detailed, anchors);
-}
-
-export function checkServerIdentity(hostname: string, cert: PeerCertificateObject): Error | undefined {
-  return checkServerIdentityImpl(hostname, cert);
-}
-
-export function setCertificateHelpers(h: { toPeerCertificate?: ToPeerCertificate; checkServerIdentity?: CheckServerIdentity }): void {
-  if (h.toPeerCertificate) toPeerCertificateImpl = h.toPeerCertificate;
-  if (h.checkServerIdentity) checkServerIdentityImpl = h.checkServerIdentity;
+  return peerCertificateObject(chainDer, detailed, detailed ? (anchors ?? bundledRootDers()) : []) as unknown as PeerCertificateObject;
 }

@@ -17,8 +17,7 @@ import type { Duplex } from 'node:stream';
 import { createClientConnection, createServerConnection } from '../connection/index.js';
 import type { ConnectionEvent, ServerHelloDecision, TlsConnection } from '../connection/types.js';
 import { AlertDescription } from '../wire/registry.js';
-import { checkServerIdentity as publicCheckServerIdentity } from './check-server-identity.js';
-import { checkServerIdentity as defaultCheckServerIdentity } from './deps.js';
+import { checkServerIdentity as defaultCheckServerIdentity } from './check-server-identity.js';
 import {
   DISCONNECTED_BEFORE_SECURE,
   codedError,
@@ -314,7 +313,7 @@ export class TLSSocket extends TLSSocketStream {
       const check = o.checkServerIdentity ?? defaultCheckServerIdentity;
       // Node passes the detailed chain; the built-in check reads only the leaf's names, so the
       // issuer links (about 1.5 ms against the default roots) are built only for a user callback.
-      const custom = check !== defaultCheckServerIdentity && check !== publicCheckServerIdentity;
+      const custom = check !== defaultCheckServerIdentity;
       try {
         err = check(hostname, this.getPeerCertificate(custom) ?? {}) ?? undefined;
       } catch (thrown) {
