@@ -3,7 +3,7 @@
  * `ciphers`, `ecdhCurve` and `sigalgs`, mapped to code points. Suite rows come from
  * suites/suites.ts; here they gain the OpenSSL cipher-string attributes (kECDHE, aRSA, AESGCM...).
  */
-import { DEFAULT_TLS13_SUITES, SUITES as CORE_SUITES, isTls13Suite } from '../suites/suites.js';
+import { DEFAULT_TLS13_SUITES, SUITES as CORE_SUITES, isTls13Suite, type SuiteRow as CoreSuiteRow } from '../suites/suites.js';
 import { DEFAULT_GROUPS, groupById, groupByName as coreGroupByName } from '../suites/groups.js';
 import { DEFAULT_SIGALGS, sigAlgById, sigAlgByName } from '../suites/sigalgs.js';
 
@@ -16,21 +16,25 @@ export interface SuiteRow {
   tags: ReadonlySet<string>;
 }
 
-function tags12(iana: string): Set<string> {
+/** OpenSSL's cipher-string attributes of a TLS 1.2 suite, read off the row's kx/auth/cipher/hash fields. */
+function tags12(row: CoreSuiteRow): Set<string> {
   const t = new Set<string>(['TLSv1.2', 'ALL', 'HIGH', 'DEFAULT']);
-  if (iana.includes('ECDHE_')) t.add('kECDHE').add('ECDHE').add('EECDH').add('kEECDH');
-  else if (iana.includes('DHE_')) t.add('kDHE').add('DHE').add('EDH').add('kEDH');
+  if (row.kx === 'ECDHE') t.add('kECDHE').add('ECDHE').add('EECDH').add('kEECDH');
+  else if (row.kx === 'DHE') t.add('kDHE').add('DHE').add('EDH').add('kEDH');
   else t.add('kRSA').add('RSA');
-  if (iana.includes('_ECDSA_')) t.add('aECDSA').add('ECDSA');
+  if (row.auth === 'ECDSA') t.add('aECDSA').add('ECDSA');
   else t.add('aRSA').add('RSA');
-  if (iana.includes('_GCM_')) t.add('AESGCM').add('AES');
-  if (iana.includes('_CBC_')) t.add('AES');
-  if (iana.includes('AES_128')) t.add('AES128');
-  if (iana.includes('AES_256')) t.add('AES256');
-  if (iana.includes('CHACHA20')) t.add('CHACHA20');
-  if (/_SHA$/.test(iana)) t.add('SHA1').add('SHA');
-  if (iana.endsWith('SHA256')) t.add('SHA256');
-  if (iana.endsWith('SHA384')) t.add('SHA384');
+  const c = row.cipher;
+  if (c.kind === 'aead' && c.aead === 'chacha20-poly1305') t.add('CHACHA20');
+  else {
+    t.add('AES').add(row.keyLength === 16 ? 'AES128' : 'AES256');
+    if (c.kind === 'aead') t.add('AESGCM');
+  }
+  // The MAC names select by the record MAC for CBC suites and by the PRF hash for AEAD ones.
+  const mac = c.kind === 'cbc' ? c.mac : row.hash;
+  if (mac === 'sha1') t.add('SHA1').add('SHA');
+  if (mac === 'sha256') t.add('SHA256');
+  if (mac === 'sha384') t.add('SHA384');
   return t;
 }
 
@@ -42,7 +46,7 @@ export const SUITES: readonly SuiteRow[] = CORE_SUITES.map((row) => {
     ianaName: row.ianaName,
     opensslName: row.opensslName,
     tls13,
-    tags: tls13 ? new Set<string>() : tags12(row.ianaName),
+    tags: tls13 ? new Set<string>() : tags12(row),
   };
 });
 
