@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { checkIssued, issued } from '../pki/chain.js';
 import { parseCertificate, serialHex, type DistinguishedName, type ParsedCertificate, type SanEntry } from '../pki/x509.js';
+import { toHex } from '../util/bytes.js';
 
 export type CertNameObject = Record<string, string | string[]>;
 
@@ -121,7 +122,7 @@ function infoAccess(c: ParsedCertificate): Record<string, string[]> | undefined 
 }
 
 function hex(b: Uint8Array): string {
-  return Buffer.from(b).toString('hex').toUpperCase();
+  return toHex(b).toUpperCase();
 }
 
 /** One certificate's fields, without issuerCertificate. */
