@@ -210,7 +210,10 @@ describe('stream options', () => {
       assert.equal(got, allowHalfOpen ? 'late answer' : '');
       // Without allowHalfOpen the client's read ends before the server's timer runs: wait for it
       // (a fixed sleep lost this race on a loaded machine).
-      await recordedP;
+      await Promise.race([
+        recordedP,
+        new Promise((_, reject) => setTimeout(() => reject(new Error(`server socket never emitted 'end' (allowHalfOpen ${allowHalfOpen})`)), 10_000).unref()),
+      ]);
       assert.deepEqual(writableLater, [allowHalfOpen]);
       server.close();
     }
