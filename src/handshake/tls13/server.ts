@@ -7,6 +7,7 @@
  *     -> [ExpectClientCertificate -> ExpectClientCertificateVerify] -> ExpectClientFinished -> ExpectTraffic
  */
 import { bytesEqual } from '../../util/bytes.js';
+import { constantTimeEqual } from '../../util/ct.js';
 import { TlsError } from '../../util/errors.js';
 import { AlertDescription, ExtensionType, nameOf, NamedGroup, ProtocolVersion } from '../../wire/registry.js';
 import type { CertificateRequest, ClientHello, DecodedHandshake, EncryptedExtensions, KeyShareEntry, RawExtension, ServerHello } from '../../wire/types.js';
@@ -30,6 +31,7 @@ import {
   verifyCertificateVerify,
   verifyFinished,
 } from './auth.js';
+import { newCookieKey, openCookie, sealCookie } from './cookie.js';
 import { HandshakeSecrets, tls13Suite, trafficKey, type ApplicationSecrets, type Tls13Suite } from './keys.js';
 import { ExpectTraffic } from './traffic.js';
 
@@ -74,7 +76,9 @@ export function acceptClientHello13(io: HandshakeIo, params: ServerParams, m: De
   const transcript = new Transcript(io.provider);
   const { choice, share } = chooseParameters(io, params, ch, transcript);
   transcript.add(m.raw);
-  if (!share) return sendHelloRetryRequest(io, choice, ch);
+  // A cookie in ClientHello1 is ignored: a stateful server asked for nothing yet (§4.2.2 lets a
+  // client send one only to echo a HelloRetryRequest, which a stateless server may have sent).
+  if (!share) return sendHelloRetryRequest(io, choice, ch, m.raw);
   transcript.start(choice.suite.hash);
   return sendServerFlight(io, choice, ch, share);
 }
@@ -146,9 +150,20 @@ function noAlpn(): TlsError {
   return new TlsError(AlertDescription.no_application_protocol, 'NoApplicationProtocolOverlap', 'no ALPN protocol in common with the client');
 }
 
-/** §4.1.4: no acceptable share but a common group: ask for it with a HelloRetryRequest. */
-function sendHelloRetryRequest(io: HandshakeIo, choice: ServerChoice, ch: ClientHello): HandshakeState {
+/** What ExpectSecondClientHello needs to check the echoed cookie. */
+interface RetryCookie {
+  key: Uint8Array;
+  clientHelloHash: Uint8Array;
+}
+
+/**
+ * §4.1.4: no acceptable share but a common group: ask for it with a HelloRetryRequest, which
+ * carries a cookie (§4.2.2, cookie.ts) binding ClientHello2 to this exchange.
+ */
+function sendHelloRetryRequest(io: HandshakeIo, choice: ServerChoice, ch: ClientHello, ch1Raw: Uint8Array): HandshakeState {
   choice.transcript.startWithHelloRetry(choice.suite.hash);
+  const retry: RetryCookie = { key: newCookieKey(io.provider), clientHelloHash: io.provider.digest(choice.suite.hash, ch1Raw) };
+  const cookie = sealCookie(io.provider, retry.key, { cipherSuite: choice.suite.id, group: choice.group, clientHelloHash: retry.clientHelloHash });
   const hrr: ServerHello = {
     type: 'server_hello',
     legacyVersion: ProtocolVersion.TLSv1_2,
@@ -158,7 +173,7 @@ function sendHelloRetryRequest(io: HandshakeIo, choice: ServerChoice, ch: Client
     compressionMethod: 0,
     isHelloRetryRequest: true,
     extensions: [],
-    ext: { supportedVersion: ProtocolVersion.TLSv1_3, selectedGroup: choice.group },
+    ext: { supportedVersion: ProtocolVersion.TLSv1_3, selectedGroup: choice.group, cookie },
   };
   choice.transcript.add(io.send(hrr));
   // §D.4: the server "sends a dummy change_cipher_spec record immediately after its first handshake message" when the client sent a session id.
@@ -166,7 +181,7 @@ function sendHelloRetryRequest(io: HandshakeIo, choice: ServerChoice, ch: Client
     io.sendChangeCipherSpec();
     choice.sentCcs = true;
   }
-  return new ExpectSecondClientHello(choice, ch);
+  return new ExpectSecondClientHello(choice, ch, retry);
 }
 
 export class ExpectSecondClientHello implements HandshakeState {
@@ -175,6 +190,7 @@ export class ExpectSecondClientHello implements HandshakeState {
   constructor(
     private readonly choice: ServerChoice,
     private readonly ch1: ClientHello,
+    private readonly retry: RetryCookie,
   ) {}
 
   handle(io: HandshakeIo, m: DecodedHandshake): HandshakeState {
@@ -192,8 +208,29 @@ export class ExpectSecondClientHello implements HandshakeState {
     if (shares.length !== 1 || shares[0]!.group !== c.group) {
       throw new TlsError(AlertDescription.illegal_parameter, 'SecondClientHelloWrongKeyShare', `second ClientHello must carry exactly one share, for ${nameOf(NamedGroup, c.group)}`);
     }
+    this.checkCookie(io, ch.ext.cookie);
     c.transcript.add(m.raw);
     return sendServerFlight(io, c, ch, shares[0]!);
+  }
+
+  /**
+   * §4.2.2: "When sending the new ClientHello, the client MUST copy the contents of the extension
+   * received in the HelloRetryRequest into a "cookie" extension in the new ClientHello." A missing
+   * or different cookie is a ClientHello2 changed in a way §4.1.2 forbids: illegal_parameter, as
+   * for the other fields. The check is the one a stateless server would make (a MAC that verifies
+   * under our key, then its fields), so it keeps working when the state moves into the cookie.
+   */
+  private checkCookie(io: HandshakeIo, cookie: Uint8Array | undefined): void {
+    if (cookie === undefined) {
+      throw new TlsError(AlertDescription.illegal_parameter, 'SecondClientHelloWithoutCookie', 'second ClientHello does not echo the HelloRetryRequest cookie');
+    }
+    const sealed = openCookie(io.provider, this.retry.key, cookie);
+    const ok =
+      sealed !== undefined &&
+      sealed.cipherSuite === this.choice.suite.id &&
+      sealed.group === this.choice.group &&
+      constantTimeEqual(sealed.clientHelloHash, this.retry.clientHelloHash);
+    if (!ok) throw new TlsError(AlertDescription.illegal_parameter, 'SecondClientHelloCookieChanged', 'second ClientHello carries a cookie other than the one in the HelloRetryRequest');
   }
 }
 
