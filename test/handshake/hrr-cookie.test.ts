@@ -187,7 +187,7 @@ test('an unsolicited cookie in ClientHello1 is ignored (no error, and not taken 
   assert.deepEqual(errorsOf(ev), []);
   assert.equal(hello<ServerHello>(concatBytes(...plain.server.takeOutgoing())).isHelloRetryRequest, false);
   // Without one: the HelloRetryRequest carries our cookie, not the client's.
-  // (The handshake then fails at Finished: the client hashed its ClientHello1 without the cookie.)
+  // (The handshake fails later: the two transcripts differ, the client hashed ClientHello1 without the cookie.)
   const { sent } = capture({ client: editHello<ClientHello>(0, (ch) => (ch.ext.cookie = bogus)) });
   const hrr = hello<ServerHello>(sent.server[0]!);
   assert.equal(hrr.isHelloRetryRequest, true);
