@@ -27,6 +27,30 @@ export interface AeadKey {
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null;
 }
 
+/**
+ * Optional AEAD fast path: seal or open into the caller's buffer, so a record costs no allocation
+ * and the record layer can lay header, ciphertext and tag out contiguously (one chunk per record).
+ * Providers whose cipher API can reuse a context per key implement it (the native AEAD of
+ * crypto/node); the record layer tests for it with `hasAeadInto` and falls back to seal/open.
+ */
+export interface AeadKeyInto extends AeadKey {
+  /**
+   * Writes ciphertext(plaintext || the byte `innerType`, when innerType >= 0) || tag at
+   * out[offset..] and returns the number of bytes written (plaintext + (1) + 16). Throws when
+   * `out` is too small; the output must not overlap the input.
+   */
+  sealInto(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, innerType: number, out: Uint8Array, offset: number): number;
+  /**
+   * Writes the plaintext of ciphertext||tag at out[offset..] and returns its length, or -1 when
+   * authentication fails (the region is then wiped). The output may be the ciphertext's own bytes.
+   */
+  openInto(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array, out: Uint8Array, offset: number): number;
+}
+
+export function hasAeadInto(k: AeadKey): k is AeadKeyInto {
+  return typeof (k as Partial<AeadKeyInto>).sealInto === 'function' && typeof (k as Partial<AeadKeyInto>).openInto === 'function';
+}
+
 /** An ephemeral key-exchange share for one named group (ECDHE, X25519, FFDHE, or a hybrid KEM later). */
 export interface KeyShare {
   readonly group: number;

@@ -5,7 +5,7 @@
  * further implementations of the same two interfaces, installed with
  * RecordReader.setReadProtection / RecordWriter.setWriteProtection.
  */
-import type { AeadKey } from '../crypto/provider.js';
+import { hasAeadInto, type AeadKey } from '../crypto/provider.js';
 import { TlsError } from '../util/errors.js';
 import { AlertDescription, ContentType } from '../wire/registry.js';
 import {
@@ -103,17 +103,39 @@ export class ChunkSlab {
 const CHUNK_SLAB_SIZE = 8 * 1024;
 /** Shared by every connection: allocation is synchronous and regions are never reused. */
 const slab = new ChunkSlab();
+/**
+ * Whole sealed records (fast AEAD path) come from a larger slab: one allocation per ~15 full
+ * records instead of one each, and consecutive records are adjacent, so the writer hands the
+ * socket one chunk per flush (RecordWriter merges adjacent views).
+ */
+const recordSlab = new ChunkSlab(256 * 1024);
 
 /** The 5-byte header of an outgoing protected record (legacy_record_version 0x0303), from the slab. */
 export function protectedRecordHeader(outerType: number, length: number): Uint8Array {
   const header = slab.alloc(RECORD_HEADER_LENGTH);
-  header[0] = outerType;
-  header[1] = 3;
-  header[2] = 3;
-  header[3] = length >>> 8;
-  header[4] = length & 0xff;
+  writeHeader(header, outerType, length);
   return header;
 }
+
+function writeHeader(out: Uint8Array, outerType: number, length: number): void {
+  out[0] = outerType;
+  out[1] = 3;
+  out[2] = 3;
+  out[3] = length >>> 8;
+  out[4] = length & 0xff;
+}
+
+/**
+ * Decrypts one record body; null when authentication fails. With a provider that opens into a
+ * buffer the plaintext gets one exact allocation (it is handed to the application as is).
+ */
+export function openRecord(aead: AeadKey, nonce: Uint8Array, aad: Uint8Array, body: Uint8Array): Uint8Array | null {
+  if (!hasAeadInto(aead)) return aead.open(nonce, aad, body);
+  if (body.length < AEAD_TAG_LENGTH) return null;
+  const out = new Uint8Array(body.length - AEAD_TAG_LENGTH);
+  return aead.openInto(nonce, aad, body, out, 0) < 0 ? null : out;
+}
+const AEAD_TAG_LENGTH = 16;
 
 /** One byte per content type, so the inner plaintext's type byte needs no allocation. */
 export const TYPE_BYTE: Uint8Array[] = Array.from({ length: 256 }, (_, i) => Uint8Array.of(i));
@@ -146,7 +168,7 @@ export class Tls13ReadProtection implements ReadProtection {
   open(header: Uint8Array, body: Uint8Array, seq: number): InboundRecord {
     // §5.2: "If the decryption fails, the receiver MUST terminate the connection with a
     // 'bad_record_mac' alert." (additional_data = the record header)
-    const inner = this.aead.open(this.nonces.at(seq), header, body);
+    const inner = openRecord(this.aead, this.nonces.at(seq), header, body);
     if (inner === null) throw new TlsError(AlertDescription.bad_record_mac, 'RecordDecryptionFailed', 'record failed AEAD authentication');
     // §5.4: the full encoded TLSInnerPlaintext MUST NOT exceed 2^14 + 1 octets (or the
     // record_size_limit, which includes the content type and padding).
@@ -183,8 +205,15 @@ export class Tls13WriteProtection implements WriteProtection {
     // §5.2: opaque_type = application_data (23), legacy_record_version = 0x0303,
     // length = |content| + 1 (type) + 16 (tag).
     const length = fragment.length + 1 + 16;
-    const header = protectedRecordHeader(ContentType.application_data, length);
     const nonce = this.nonces.at(seq);
+    if (hasAeadInto(this.aead)) {
+      // One chunk per record: header, then the sealed inner plaintext and tag written after it.
+      const record = recordSlab.alloc(RECORD_HEADER_LENGTH + length);
+      writeHeader(record, ContentType.application_data, length);
+      this.aead.sealInto(nonce, record.subarray(0, RECORD_HEADER_LENGTH), fragment, type, record, RECORD_HEADER_LENGTH);
+      return [record];
+    }
+    const header = protectedRecordHeader(ContentType.application_data, length);
     if (!hasSealParts(this.aead)) return [header, ...this.aead.seal(nonce, header, concat2(fragment, type))];
     const [ct, typeCt, tag] = this.aead.sealParts(nonce, header, [fragment, TYPE_BYTE[type]!]);
     if (tag === undefined) return [header, ct!, typeCt!]; // empty fragment: [type, tag]

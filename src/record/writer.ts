@@ -94,11 +94,23 @@ export class RecordWriter {
       }
       const frag = off === 0 && payload.length <= this.fragment ? payload : payload.subarray(off, Math.min(payload.length, off + this.fragment));
       const chunks = p.seal(type, frag, this.seq++);
-      for (const c of chunks) {
-        this.out.push(c);
-        this.queued += c.length;
-      }
+      for (const c of chunks) this.push(c);
     }
+  }
+
+  /**
+   * Queues a chunk, merged into the previous one when it directly follows it in the same buffer
+   * (records sealed into a slab): the socket then gets one write for a run of records.
+   */
+  private push(c: Uint8Array): void {
+    const out = this.out;
+    const last = out.length > 0 ? out[out.length - 1]! : undefined;
+    if (last !== undefined && last.buffer === c.buffer && last.byteOffset + last.byteLength === c.byteOffset) {
+      out[out.length - 1] = new Uint8Array(last.buffer, last.byteOffset, last.byteLength + c.byteLength);
+    } else {
+      out.push(c);
+    }
+    this.queued += c.length;
   }
 
   /** The queued wire chunks, in order; the queue is emptied. */

@@ -9,6 +9,7 @@ import { Buffer } from 'node:buffer';
 import { createCipheriv, createDecipheriv, type CipherGCMTypes } from 'node:crypto';
 import type { AeadAlgorithm, AeadKey } from '../provider.js';
 import { asU8 } from './bytes.js';
+import { nativeAead } from './native-aead.js';
 
 /** Every TLS AEAD uses a 12-byte nonce and a 16-byte tag (RFC 8446 §5.3, RFC 5116 §5). */
 export const AEAD_NONCE_LENGTH = 12;
@@ -82,7 +83,15 @@ class NodeAeadKey implements AeadKeyWithParts {
   }
 }
 
-export function nodeAead(alg: AeadAlgorithm, key: Uint8Array): AeadKeyWithParts {
+/** The provider's AEAD: the native addon when it is built (native-aead.ts), else node:crypto. */
+export function nodeAead(alg: AeadAlgorithm, key: Uint8Array): AeadKey {
+  if (!(alg in KEY_LENGTH)) throw new RangeError(`unsupported AEAD ${String(alg)}`);
+  if (key.length !== KEY_LENGTH[alg]) throw new RangeError(`${alg} needs a ${KEY_LENGTH[alg]}-byte key, got ${key.length}`);
+  return nativeAead(alg, key) ?? new NodeAeadKey(alg, key);
+}
+
+/** node:crypto alone, whatever the addon (tests compare the two). */
+export function nodeCryptoAead(alg: AeadAlgorithm, key: Uint8Array): AeadKeyWithParts {
   if (!(alg in KEY_LENGTH)) throw new RangeError(`unsupported AEAD ${String(alg)}`);
   return new NodeAeadKey(alg, key);
 }

@@ -1,0 +1,97 @@
+/**
+ * AEAD through the optional native addon (native/aead/aead.c): OpenSSL's EVP AEAD — the same
+ * OpenSSL node:crypto uses, linked from the node binary — with one cipher context per traffic
+ * key and output into the caller's buffer. node:crypto can only make a new cipher object per
+ * record (cipher fetch, key schedule, GCM tables, two output allocations and a copy): measured
+ * 7 us per 16 KiB record against 2.9 us here, and no garbage (bench/compare-node.mjs, docs/performance.md).
+ *
+ * Optional by design: `npm run build` tries to compile it (scripts/build-native.mjs) and never
+ * fails without a compiler; TS_TLS_NATIVE=0 turns it off at run time. Without it aead.ts uses
+ * node:crypto alone, with identical results (test/crypto/aead-native.test.ts checks both).
+ */
+import { createRequire } from 'node:module';
+import type { AeadAlgorithm, AeadKeyInto } from '../provider.js';
+
+interface NativeBinding {
+  create(alg: number, key: Uint8Array, encrypt: boolean): object;
+  seal(h: object, nonce: Uint8Array, aad: Uint8Array, pt: Uint8Array, type: number, out: Uint8Array, offset: number): number;
+  open(h: object, nonce: Uint8Array, aad: Uint8Array, ctAndTag: Uint8Array, out: Uint8Array, offset: number): number;
+}
+
+const ALG_ID: Record<AeadAlgorithm, number> = { 'aes-128-gcm': 0, 'aes-256-gcm': 1, 'chacha20-poly1305': 2 };
+const TAG = 16;
+// From dist/crypto/node/ (or build/src/crypto/node/ for the tests) up to the package root.
+const CANDIDATES = ['../../../native/aead/build/Release/ts_tls_aead.node', '../../../../native/aead/build/Release/ts_tls_aead.node'];
+
+let binding: NativeBinding | null | undefined;
+
+/** The addon, or null when it was not built, fails to load, or TS_TLS_NATIVE=0. */
+export function nativeAeadBinding(): NativeBinding | null {
+  if (binding !== undefined) return binding;
+  binding = null;
+  if (process.env.TS_TLS_NATIVE === '0') return binding;
+  const require = createRequire(import.meta.url);
+  for (const rel of CANDIDATES) {
+    try {
+      binding = require(rel) as NativeBinding;
+      break;
+    } catch {
+      // not built here: try the next location, else node:crypto it is
+    }
+  }
+  return binding;
+}
+
+class NativeAeadKey implements AeadKeyInto {
+  // A traffic key protects one direction, so only one of the two contexts is ever made.
+  private sealer: object | null = null;
+  private opener: object | null = null;
+  private key: Uint8Array | null;
+
+  constructor(
+    readonly algorithm: AeadAlgorithm,
+    key: Uint8Array,
+    private readonly native: NativeBinding,
+  ) {
+    this.key = key.slice(); // the caller's bytes may be reused or wiped
+  }
+
+  private context(encrypt: boolean): object {
+    const existing = encrypt ? this.sealer : this.opener;
+    if (existing) return existing;
+    const h = this.native.create(ALG_ID[this.algorithm], this.key!, encrypt);
+    if (encrypt) this.sealer = h;
+    else this.opener = h;
+    if (this.sealer && this.opener) this.key = null; // both made: the key lives only in OpenSSL
+    return h;
+  }
+
+  sealInto(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, innerType: number, out: Uint8Array, offset: number): number {
+    const n = this.native.seal(this.context(true), nonce, aad, plaintext, innerType, out, offset);
+    if (n < 0) throw new RangeError(`AEAD seal failed (${plaintext.length} bytes into ${out.length - offset})`);
+    return n;
+  }
+
+  openInto(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array, out: Uint8Array, offset: number): number {
+    if (ciphertextAndTag.length < TAG || nonce.length !== 12) return -1;
+    return this.native.open(this.context(false), nonce, aad, ciphertextAndTag, out, offset);
+  }
+
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array[] {
+    const out = new Uint8Array(plaintext.length + TAG);
+    this.sealInto(nonce, aad, plaintext, -1, out, 0);
+    return [out];
+  }
+
+  open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
+    if (ciphertextAndTag.length < TAG) return null;
+    const out = new Uint8Array(ciphertextAndTag.length - TAG);
+    return this.openInto(nonce, aad, ciphertextAndTag, out, 0) < 0 ? null : out;
+  }
+}
+
+/** A native AEAD key, or null when the addon is unavailable. */
+export function nativeAead(alg: AeadAlgorithm, key: Uint8Array): AeadKeyInto | null {
+  const native = nativeAeadBinding();
+  return native ? new NativeAeadKey(alg, key, native) : null;
+}
