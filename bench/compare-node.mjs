@@ -4,6 +4,12 @@
 // Server and client are separate processes (one core each on a 2-core machine); the parent only
 // orchestrates. Absolute figures drift between runs and machines: quote the ratio.
 //
+// Bulk also runs a third configuration, `floor`: no TLS at all, just the per-record work any
+// JavaScript record layer over node:crypto must do (a createCipheriv/createDecipheriv per 16 KiB
+// record, header framing, corked socket writes, 'data'-mode reads) with a fixed key. It is the
+// ceiling for ts-tls's bulk rate on this Node, so the ratios ts-tls/floor (the cost of our code)
+// and floor/node:tls (the cost of node:crypto's per-record API) are both printed.
+//
 //   npm run bench                       # both scenarios, both implementations
 //   node bench/compare-node.mjs --handshake-seconds 5 --bulk-mib 256 --repeat 3
 import { fork, execFileSync } from 'node:child_process';
@@ -11,6 +17,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import net from 'node:net';
+import crypto from 'node:crypto';
 
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = path.resolve(path.dirname(SELF), '..');
@@ -32,19 +40,130 @@ async function serverRole({ impl, key, cert }) {
   const tls = await loadImpl(impl);
   const server = tls.createServer({ key, cert, minVersion: 'TLSv1.3', ciphers: 'TLS_AES_128_GCM_SHA256' }, (s) => {
     let received = 0;
+    const meter = cpuMeter();
     s.on('data', (d) => {
+      meter.start();
       received += d.length;
       if (received === 1) s.write('x'); // handshake ping
     });
     s.on('error', () => {});
-    s.on('end', () => s.end());
+    s.on('end', () => {
+      meter.stop(received);
+      s.end();
+    });
   });
   server.on('tlsClientError', () => {});
   server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+  serverMessages();
+}
+
+// CPU (user + system, all threads) per MB of one bulk connection, from its first byte to its end.
+let lastBulk = null;
+function cpuMeter() {
+  let c0 = null;
+  return {
+    start() { c0 ??= process.cpuUsage(); },
+    stop(bytes) {
+      if (!c0 || bytes < 1e6) return;
+      const c = process.cpuUsage(c0);
+      lastBulk = { cpuMsPerMB: (c.user + c.system) / 1e3 / (bytes / 1e6) };
+    },
+  };
+}
+
+function serverMessages() {
   process.on('message', (m) => {
-    if (m === 'cpu') process.send({ cpu: process.cpuUsage() });
+    if (m === 'bulk') process.send({ bulk: lastBulk });
     if (m === 'exit') process.exit(0);
   });
+}
+
+// ---------------------------------------------------------------- the node:crypto floor (no TLS)
+// A fixed key for a benchmark that carries no secrets; both sides derive nonces as TLS 1.3 does.
+const FLOOR_KEY = Buffer.alloc(16, 0x4b);
+const FLOOR_IV = Buffer.alloc(12, 0x49);
+const RECORD = 16384;
+const TYPE_APPDATA = Buffer.from([23]);
+
+function floorNonce(seq) {
+  const n = Buffer.from(FLOOR_IV);
+  n.writeUInt32BE((n.readUInt32BE(8) ^ seq) >>> 0, 8);
+  return n;
+}
+
+function floorServerRole() {
+  const server = net.createServer((s) => {
+    let pending = null;
+    let seq = 0;
+    let received = 0;
+    const meter = cpuMeter();
+    s.on('data', (chunk) => {
+      meter.start();
+      const b = pending ? Buffer.concat([pending, chunk]) : chunk;
+      let off = 0;
+      while (b.length - off >= 5) {
+        const len = b.readUInt16BE(off + 3);
+        if (b.length - off < 5 + len) break;
+        const body = b.subarray(off + 5, off + 5 + len);
+        const d = crypto.createDecipheriv('aes-128-gcm', FLOOR_KEY, floorNonce(seq++));
+        d.setAAD(b.subarray(off, off + 5));
+        d.setAuthTag(body.subarray(len - 16));
+        received += d.update(body.subarray(0, len - 16)).length - 1;
+        d.final(); // throws on a bad tag: the floor must really decrypt
+        off += 5 + len;
+      }
+      pending = off < b.length ? Buffer.from(b.subarray(off)) : null;
+    });
+    s.on('end', () => {
+      meter.stop(received);
+      s.end();
+    });
+  });
+  server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+  serverMessages();
+}
+
+async function floorClientRole({ port, mib }) {
+  const total = mib * 1024 * 1024;
+  const chunk = Buffer.alloc(256 * 1024, 0x61);
+  const s = net.connect(port, '127.0.0.1');
+  await new Promise((r, j) => { s.once('connect', r); s.once('error', j); });
+  let seq = 0;
+  const writeChunk = () => {
+    let ok = true;
+    s.cork();
+    for (let off = 0; off < chunk.length; off += RECORD) {
+      const header = Buffer.from([23, 3, 3, (RECORD + 17) >> 8, (RECORD + 17) & 0xff]);
+      const c = crypto.createCipheriv('aes-128-gcm', FLOOR_KEY, floorNonce(seq++));
+      c.setAAD(header);
+      s.write(header);
+      s.write(c.update(chunk.subarray(off, off + RECORD)));
+      s.write(c.update(TYPE_APPDATA));
+      c.final();
+      ok = s.write(c.getAuthTag());
+    }
+    s.uncork();
+    return ok;
+  };
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  let sent = 0;
+  await new Promise((resolve, reject) => {
+    s.on('error', reject);
+    s.on('close', resolve);
+    s.resume();
+    const pump = () => {
+      while (sent < total) {
+        sent += chunk.length;
+        if (!writeChunk()) return s.once('drain', pump);
+      }
+      s.end();
+    };
+    pump();
+  });
+  const secs = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  process.send({ rate: total / 1e6 / secs, cipher: 'floor', clientCpuMsPerMB: (c.user + c.system) / 1e3 / (total / 1e6) });
 }
 
 async function clientRole({ impl, port, ca, mode, seconds, mib }) {
@@ -71,6 +190,7 @@ async function clientRole({ impl, port, ca, mode, seconds, mib }) {
     await new Promise((r, j) => { s.once('secureConnect', r); s.once('error', j); });
     const cipher = s.getCipher().name;
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     let sent = 0;
     await new Promise((resolve, reject) => {
       s.on('error', reject);
@@ -85,7 +205,8 @@ async function clientRole({ impl, port, ca, mode, seconds, mib }) {
       pump();
     });
     const secs = (performance.now() - t0) / 1000;
-    process.send({ rate: total / 1e6 / secs, cipher });
+    const c = process.cpuUsage(c0);
+    process.send({ rate: total / 1e6 / secs, cipher, clientCpuMsPerMB: (c.user + c.system) / 1e3 / (total / 1e6) });
   }
 }
 
@@ -101,11 +222,25 @@ const next = (child) => new Promise((resolve, reject) => {
 });
 
 async function runOnce(impl, pki, mode, opts) {
-  const server = spawn('server', { impl, key: pki.key, cert: pki.cert });
+  const floor = impl === 'floor';
+  const server = spawn(floor ? 'floor-server' : 'server', { impl, key: pki.key, cert: pki.cert });
   const { port } = await next(server);
-  const client = spawn('client', { impl, port, ca: pki.cert, mode, ...opts });
+  const client = spawn(floor ? 'floor-client' : 'client', { impl, port, ca: pki.cert, mode, ...opts });
   try {
-    return await next(client);
+    const res = await next(client);
+    if (mode === 'bulk') {
+      // The server records its figure on 'end', which may trail the client's 'close' slightly.
+      for (let i = 0; i < 20; i++) {
+        server.send('bulk');
+        const { bulk } = await next(server);
+        if (bulk) {
+          res.serverCpuMsPerMB = bulk.cpuMsPerMB;
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    return res;
   } finally {
     client.kill();
     server.send('exit');
@@ -128,7 +263,8 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.len
 async function main() {
   const role = arg('role');
   if (role) {
-    process.once('message', (params) => (role === 'server' ? serverRole(params) : clientRole(params)).catch((e) => {
+    const roles = { server: serverRole, client: clientRole, 'floor-server': floorServerRole, 'floor-client': floorClientRole };
+    process.once('message', (params) => Promise.resolve().then(() => roles[role](params)).catch((e) => {
       console.error(`${role}:`, e);
       process.exit(1);
     }));
@@ -138,28 +274,38 @@ async function main() {
   const mib = Number(arg('bulk-mib', '64'));
   const repeat = Number(arg('repeat', '3'));
   const pki = makePki();
-  const impls = { 'node:tls': 'node:tls', 'ts-tls': OURS };
+  const impls = { 'node:tls': 'node:tls', 'ts-tls': OURS, floor: 'floor' };
   const results = {};
-  for (const [scenario, mode, opts, unit] of [
-    ['full TLS 1.3 handshakes/s (ECDSA P-256, X25519, 1 client)', 'handshake', { seconds }, 'hs/s'],
-    [`bulk AES-128-GCM ${mib} MiB client->server`, 'bulk', { mib }, 'MB/s'],
+  for (const [scenario, mode, opts, unit, names] of [
+    ['full TLS 1.3 handshakes/s (ECDSA P-256, X25519, 1 client)', 'handshake', { seconds }, 'hs/s', ['node:tls', 'ts-tls']],
+    [`bulk AES-128-GCM ${mib} MiB client->server`, 'bulk', { mib }, 'MB/s', ['node:tls', 'ts-tls', 'floor']],
   ]) {
-    results[scenario] = {};
+    const runs = (results[scenario] = {});
     for (let r = 0; r < repeat; r++) {
-      // Alternate the order so neither implementation always runs on a warmer machine.
-      const order = r % 2 ? ['ts-tls', 'node:tls'] : ['node:tls', 'ts-tls'];
+      // Rotate the order so no configuration always runs on a warmer (or busier) machine.
+      const order = names.map((_, i) => names[(i + r) % names.length]);
       for (const name of order) {
         try {
-          const res = await runOnce(impls[name], pki, mode, opts);
-          (results[scenario][name] ??= []).push(res.rate);
+          (runs[name] ??= []).push(await runOnce(impls[name], pki, mode, opts));
         } catch (e) {
           console.error(`${name} ${mode}: ${e.message}`);
         }
       }
     }
-    const node = median(results[scenario]['node:tls'] ?? [NaN]);
-    const ours = median(results[scenario]['ts-tls'] ?? [NaN]);
+    const med = (name, field = 'rate') => {
+      const xs = (runs[name] ?? []).map((x) => x[field]).filter(Number.isFinite);
+      return xs.length ? median(xs) : NaN;
+    };
+    const node = med('node:tls');
+    const ours = med('ts-tls');
     console.log(`${scenario}: node:tls ${node.toFixed(1)} ${unit}, ts-tls ${ours.toFixed(1)} ${unit}, ratio ts-tls/node:tls ${(ours / node).toFixed(2)} (median of ${repeat})`);
+    if (mode === 'bulk') {
+      const floor = med('floor');
+      console.log(`  node:crypto floor (no TLS, a cipher object per record) ${floor.toFixed(1)} MB/s: floor/node:tls ${(floor / node).toFixed(2)}, ts-tls/floor ${(ours / floor).toFixed(2)}`);
+      for (const name of names) {
+        console.log(`  ${name.padEnd(8)} CPU ms per MB: server ${med(name, 'serverCpuMsPerMB').toFixed(3)}, client ${med(name, 'clientCpuMsPerMB').toFixed(3)}`);
+      }
+    }
   }
   if (process.argv.includes('--json')) console.log(JSON.stringify(results));
 }
