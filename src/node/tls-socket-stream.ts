@@ -133,7 +133,10 @@ export abstract class TLSSocketStream extends TLSSocketInfo {
       return cb(toNodeError(err));
     }
     (this as unknown as { _unrefTimer?: () => void })._unrefTimer?.();
-    if (this.flush()) cb();
+    // Done when the transport took it all: either under its high-water mark, or already handed
+    // to the kernel (a socket write that completed synchronously leaves nothing buffered; its
+    // 'drain' would only come a tick later).
+    if (this.flush() || this.raw?.writableLength === 0) cb();
     else this.drainWaiters.push(cb);
   }
 
