@@ -4,6 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createECDH, createPublicKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { nodeCryptoProvider, keyShareFromPrivateKey } from '../../src/crypto/node/index.js';
+import { nodeCryptoAead } from '../../src/crypto/node/aead.js';
+import { nativeAeadBinding } from '../../src/crypto/node/native-aead.js';
+import { hasAeadInto } from '../../src/crypto/provider.js';
 import type { CertificateVerifier } from '../../src/handshake/common/verifier.js';
 import { signedContent, SERVER_CV_CONTEXT, verifyCertificateVerify } from '../../src/handshake/tls13/auth.js';
 import { TlsError } from '../../src/util/errors.js';
@@ -40,15 +43,18 @@ test('hash: peek() leaves the running hash usable; digest/hmac match; outputs ar
   assert.equal(p.hashLength('sha512'), 64);
 });
 
-test('AEAD: round trip for every algorithm, chunked seal equals one-shot, tampering gives null', () => {
+// The node:crypto AEAD on purpose (nodeCryptoAead): p.aead() is the native addon when it is built,
+// which has no sealParts; the next test covers what p.aead() gives then.
+test('AEAD (node:crypto): round trip for every algorithm, chunked seal equals one-shot, tampering gives null', () => {
   for (const [alg, n] of [['aes-128-gcm', 16], ['aes-256-gcm', 32], ['chacha20-poly1305', 32]] as const) {
-    const k = p.aead(alg, randomBytes(n));
+    const k = nodeCryptoAead(alg, randomBytes(n));
     const nonce = randomBytes(12);
     const aad = Uint8Array.of(23, 3, 3, 0, 50);
     const pt = randomBytes(1000);
     const sealed = concatBytes(...k.seal(nonce, aad, pt));
     assert.equal(sealed.length, 1016);
-    const parts = (k as any).sealParts(nonce, aad, [pt.subarray(0, 300), pt.subarray(300)]) as Uint8Array[];
+    const parts = k.sealParts(nonce, aad, [pt.subarray(0, 300), pt.subarray(300)]);
+    assert.equal(parts.length, 3, 'one chunk per part, then the tag');
     assert.equal(toHex(concatBytes(...parts)), toHex(sealed), `${alg} sealParts`);
     assert.equal(toHex(k.open(nonce, aad, sealed)!), toHex(pt));
     for (const flip of [0, 999, 1015]) {
@@ -61,8 +67,60 @@ test('AEAD: round trip for every algorithm, chunked seal equals one-shot, tamper
     assert.throws(() => p.aead(alg, new Uint8Array(n + 1)), RangeError);
   }
   // AES-128-GCM known answer (NIST GCM test case 2: zero key, zero IV, one zero block).
+  const z = nodeCryptoAead('aes-128-gcm', new Uint8Array(16));
+  assert.equal(toHex(concatBytes(...z.seal(new Uint8Array(12), new Uint8Array(0), new Uint8Array(16)))), '0388dace60b6a392f328c2b971b2fe78ab6e47d42cec13bdf53a67b21257bddf');
+});
+
+test('AEAD (provider, native when built): one chunk per seal, same bytes as node:crypto, seal/open into a buffer', (t) => {
+  // Whatever p.aead() is, it must round-trip, refuse tampering and match the NIST answer.
   const z = p.aead('aes-128-gcm', new Uint8Array(16));
   assert.equal(toHex(concatBytes(...z.seal(new Uint8Array(12), new Uint8Array(0), new Uint8Array(16)))), '0388dace60b6a392f328c2b971b2fe78ab6e47d42cec13bdf53a67b21257bddf');
+  for (const [alg, n] of [['aes-128-gcm', 16], ['aes-256-gcm', 32], ['chacha20-poly1305', 32]] as const) {
+    const key = randomBytes(n);
+    const k = p.aead(alg, key);
+    const nonce = randomBytes(12);
+    const aad = Uint8Array.of(23, 3, 3, 0, 50);
+    const pt = randomBytes(1000);
+    const sealed = concatBytes(...k.seal(nonce, aad, pt));
+    assert.equal(toHex(sealed), toHex(concatBytes(...nodeCryptoAead(alg, key).seal(nonce, aad, pt))), `${alg}: differs from node:crypto`);
+    assert.equal(toHex(k.open(nonce, aad, sealed)!), toHex(pt));
+    for (const flip of [0, 999, 1015]) {
+      const bad = sealed.slice();
+      bad[flip]! ^= 0x80;
+      assert.equal(k.open(nonce, aad, bad), null, `${alg} flip ${flip}`);
+    }
+    assert.equal(k.open(nonce, aad, sealed.subarray(0, 10)), null, 'shorter than a tag');
+    assert.throws(() => p.aead(alg, new Uint8Array(n + 1)), RangeError);
+  }
+  if (nativeAeadBinding() === null) {
+    // Deliberately off: the node:crypto key is what the record layer gets.
+    if (process.env.TS_TLS_NATIVE === '0') {
+      assert.ok(!hasAeadInto(p.aead('aes-128-gcm', new Uint8Array(16))), 'TS_TLS_NATIVE=0 but the provider has the fast path');
+      return t.skip('native AEAD disabled by TS_TLS_NATIVE=0: native-path assertions skipped');
+    }
+    const msg = 'native AEAD not built: native/aead/build/Release/ts_tls_aead.node is missing (node scripts/build-native.mjs); native-path assertions SKIPPED';
+    if (process.env.TS_TLS_REQUIRE_PEERS === '1') throw new Error(msg);
+    console.warn(`\n*** ${msg} ***\n`);
+    return t.skip(msg);
+  }
+  // Native: one chunk per seal (ciphertext and tag together), and the into-a-buffer fast path.
+  for (const [alg, n] of [['aes-128-gcm', 16], ['aes-256-gcm', 32], ['chacha20-poly1305', 32]] as const) {
+    const key = randomBytes(n);
+    const k = p.aead(alg, key);
+    assert.ok(hasAeadInto(k), `${alg}: the provider did not pick the native AEAD`);
+    const nonce = randomBytes(12);
+    const aad = Uint8Array.of(23, 3, 3, 0, 50);
+    const pt = randomBytes(1000);
+    const chunks = k.seal(nonce, aad, pt);
+    assert.equal(chunks.length, 1, 'native seal is one chunk');
+    const out = new Uint8Array(3 + 1000 + 1 + 16);
+    assert.equal(k.sealInto(nonce, aad, pt, 23, out, 3), 1017);
+    const expected = concatBytes(...nodeCryptoAead(alg, key).seal(nonce, aad, concatBytes(pt, Uint8Array.of(23))));
+    assert.equal(toHex(out.subarray(3)), toHex(expected), `${alg}: sealInto differs from node:crypto sealing plaintext||type`);
+    const back = new Uint8Array(1001);
+    assert.equal(k.openInto(nonce, aad, out.subarray(3), back, 0), 1001);
+    assert.equal(toHex(back), toHex(concatBytes(pt, Uint8Array.of(23))));
+  }
 });
 
 test('key shares: every group agrees with itself and has the RFC 8446 §4.2.8.2 encoding length', () => {
