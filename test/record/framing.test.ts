@@ -1,9 +1,11 @@
 // RecordReader / RecordWriter behaviour: framing at every split point, limits, padding, key
 // changes at record boundaries, and the alerts each bad input ends in.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCipheriv } from 'node:crypto';
 import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
+import { nodeCryptoAead } from '../../src/crypto/node/aead.js';
+import { nativeAead } from '../../src/crypto/node/native-aead.js';
 import { RecordReader } from '../../src/record/reader.js';
 import { RecordWriter } from '../../src/record/writer.js';
 import { Tls13WriteProtection, type WriteProtection } from '../../src/record/protection.js';
@@ -17,6 +19,48 @@ const key16 = new Uint8Array(16).fill(7);
 const key32 = new Uint8Array(32).fill(9);
 const iv = Uint8Array.from({ length: 12 }, (_, i) => i * 17);
 const aes = () => p.aead('aes-128-gcm', key16);
+// The two record layouts, each tested on purpose: node:crypto seals a record as header, ciphertext
+// and (type || tag) chunks; the native AEAD seals whole records into a shared slab.
+const nodeAes = () => nodeCryptoAead('aes-128-gcm', key16);
+
+/** The native AES-128-GCM key, or null after a loud skip (a failure in CI, which builds the addon). */
+function nativeAes(t: TestContext): AeadKey | null {
+  const k = nativeAead('aes-128-gcm', key16);
+  if (k !== null) return k;
+  if (process.env.TS_TLS_NATIVE === '0') {
+    t.skip('native AEAD disabled by TS_TLS_NATIVE=0 (this run tests the node:crypto path)');
+    return null;
+  }
+  const msg = 'native AEAD not built: native/aead/build/Release/ts_tls_aead.node is missing (node scripts/build-native.mjs); native layout test SKIPPED';
+  if (process.env.TS_TLS_REQUIRE_PEERS === '1') throw new Error(msg);
+  console.warn(`\n*** ${msg} ***\n`);
+  t.skip(msg);
+  return null;
+}
+
+/** Payload lengths of the whole records in `chunk`; fails when a record straddles its end. */
+function recordLengths(chunk: Uint8Array): number[] {
+  const out: number[] = [];
+  let o = 0;
+  while (o < chunk.length) {
+    assert.ok(o + 5 <= chunk.length, 'chunk ends inside a record header');
+    assert.equal(chunk[o], T.application_data);
+    const len = (chunk[o + 3]! << 8) | chunk[o + 4]!;
+    assert.ok(o + 5 + len <= chunk.length, 'chunk ends inside a record');
+    out.push(len - 17);
+    o += 5 + len;
+  }
+  return out;
+}
+
+/** Chunks are maximal runs: no chunk directly follows the previous one in the same buffer. */
+function assertMerged(chunks: Uint8Array[]): void {
+  for (let i = 1; i < chunks.length; i++) {
+    const a = chunks[i - 1]!;
+    const b = chunks[i]!;
+    assert.ok(!(a.buffer === b.buffer && a.byteOffset + a.byteLength === b.byteOffset), `chunks ${i - 1} and ${i} are adjacent but not merged`);
+  }
+}
 const bytes = (n: number, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
 const isAlert = (alert: number, reason?: string) => (e: any) => e?.name?.endsWith('Error') && e.alert === alert && (reason === undefined || e.reason === reason);
 
@@ -230,9 +274,9 @@ test('key change: records sealed under key A then key B read back with the switc
   }
 });
 
-test('writer: fragments at maxFragment, bounds its setter, and needs a key to seal', () => {
+test('writer (node:crypto): fragments at maxFragment, bounds its setter, and needs a key to seal', () => {
   const w = new RecordWriter();
-  w.setWriteKey13(aes(), iv);
+  w.setWriteKey13(nodeAes(), iv);
   w.seal(T.application_data, bytes(40000));
   const chunks = w.take();
   const r = new RecordReader();
@@ -244,10 +288,62 @@ test('writer: fragments at maxFragment, bounds its setter, and needs a key to se
   assert.equal(w.sequenceNumber, 6);
   assert.equal(w.queuedBytes, 3 * (5 + 1 + 16) + 1025);
   w.writePlain(T.handshake, bytes(1100));
-  assert.equal(w.take().length, 3 * 3 + 3 * 2, 'sealed: header + ciphertext + (type ciphertext || tag); plain: header + fragment');
+  const out = w.take();
+  // Sealed: header, ciphertext, (type ciphertext || tag) per record. One record's tail and the
+  // next one's header are neighbours in the small-chunk slab, so the writer joins them (unless
+  // the slab filled in between); nothing else is joined. Plain: header + fragment per record.
+  assert.deepEqual(out.slice(-6).map((c) => c.length), [5, 512, 5, 512, 5, 76]);
+  const sealed = out.slice(0, -6);
+  assertMerged(sealed);
+  const parts = [5, 512, 17, 5, 512, 17, 5, 1, 17];
+  let i = 0;
+  for (const c of sealed) {
+    let n = parts[i++]!;
+    while (n < c.length) {
+      assert.ok(i % 3 === 0, `chunk of ${c.length} bytes joins more than a tail and the next header`);
+      n += parts[i++]!;
+    }
+    assert.equal(n, c.length, `chunk lengths ${sealed.map((x) => x.length)}`);
+  }
+  assert.equal(i, parts.length);
   assert.throws(() => (w.maxFragment = 63), RangeError);
   assert.throws(() => (w.maxFragment = 16385), RangeError);
   assert.throws(() => new RecordWriter().seal(T.application_data, bytes(1)), isAlert(A.internal_error, 'SealWithoutWriteKey'));
+});
+
+test('writer (native AEAD): one chunk per record, the records of one seal() merged into one chunk', (t) => {
+  const key = nativeAes(t);
+  if (!key) return;
+  // The protection itself: header and sealed inner plaintext in one view.
+  const one = new Tls13WriteProtection(key, iv).seal(T.handshake, bytes(33), 0);
+  assert.equal(one.length, 1);
+  assert.equal(one[0]!.length, 5 + 33 + 1 + 16);
+  assert.deepEqual(recordLengths(one[0]!), [33]);
+  assert.equal(toHex(one[0]!), toHex(rawRecord(concatBytes(bytes(33), Uint8Array.of(T.handshake)))), 'same bytes as node:crypto');
+
+  const w = new RecordWriter();
+  w.setWriteKey13(key, iv);
+  w.seal(T.application_data, bytes(40000));
+  const chunks = w.take();
+  // Adjacent in the record slab, so one chunk; two only when the 256 KiB slab filled in between.
+  assertMerged(chunks);
+  assert.equal(chunks.length, new Set(chunks.map((c) => c.buffer)).size, 'more than one chunk per slab');
+  assert.ok(chunks.length <= 2, `${chunks.length} chunks for 3 records`);
+  assert.deepEqual(chunks.flatMap(recordLengths), [16384, 16384, 7232]);
+  const r = new RecordReader();
+  r.setReadKey13(aes(), iv);
+  r.push(concatBytes(...chunks));
+  assert.deepEqual(drain(r).map((x) => x.payload.length / 2), [16384, 16384, 7232]);
+  w.maxFragment = 512;
+  w.seal(T.application_data, bytes(1025));
+  assert.equal(w.sequenceNumber, 6);
+  assert.equal(w.queuedBytes, 3 * (5 + 1 + 16) + 1025);
+  w.writePlain(T.handshake, bytes(1100));
+  const out = w.take();
+  const sealed = out.slice(0, out.length - 6); // plain: header + fragment for each of 3 records
+  assert.ok(sealed.length === 1 || sealed.length === 2, `${out.length} chunks`);
+  assert.deepEqual(sealed.flatMap(recordLengths), [512, 512, 1]);
+  assert.equal(out.slice(-6).reduce((n, c) => n + c.length, 0), 3 * 5 + 1100);
 });
 
 test('writer: keyUpdateDue and the hard per-key record limit (§5.5)', () => {
@@ -387,9 +483,9 @@ test('an unprotected alert is delivered only while allowed and before the first 
   assert.throws(() => after.next(), isAlert(A.unexpected_message, 'UnprotectedRecordAfterKeyChange'));
 });
 
-test('sealed records: headers and tails are views of shared slabs, never overlapping, never overwritten later', () => {
+test('sealed records (node:crypto): headers and tails are views of shared slabs, never overlapping, never overwritten later', () => {
   const w = new RecordWriter();
-  w.setWriteKey13(aes(), iv);
+  w.setWriteKey13(nodeAes(), iv);
   w.seal(T.application_data, bytes(100));
   const first = w.take().map((c) => new Uint8Array(c)); // copy of what went to the socket
   w.seal(T.application_data, bytes(100));
@@ -420,4 +516,59 @@ test('sealed records: headers and tails are views of shared slabs, never overlap
   r.setReadKey13(aes(), iv);
   r.push(concatBytes(...first));
   assert.equal(toHex(r.next()!.payload), toHex(bytes(100)));
+});
+
+test('sealed records (native AEAD): whole records in shared 256 KiB slabs, never overlapping, never overwritten later', (t) => {
+  const key = nativeAes(t);
+  if (!key) return;
+  const w = new RecordWriter();
+  w.setWriteKey13(key, iv);
+  w.seal(T.application_data, bytes(100));
+  const first = w.take();
+  w.seal(T.application_data, bytes(100, 2));
+  const held = w.take(); // kept by reference, as a socket's write queue does
+  const heldCopy = held.map((c) => c.slice());
+  const all: Uint8Array[] = [...first, ...held];
+  const payloads: Uint8Array[] = [bytes(100), bytes(100, 2)];
+  // 2000 records of 500..2000 bytes: about 2.5 MB, so several 256 KiB slabs fill and are replaced.
+  for (let i = 0; i < 2000; i++) {
+    const payload = bytes(500 + ((i * 37) % 1500), i);
+    w.seal(T.application_data, payload);
+    const c = w.take();
+    assert.equal(c.length, 1, 'one record, one chunk');
+    assert.equal(c[0]!.length, 5 + payload.length + 1 + 16);
+    all.push(c[0]!);
+    payloads.push(payload);
+  }
+  // Several records in one seal(): merged into one chunk per slab.
+  w.maxFragment = 512;
+  const multi = bytes(5 * 512, 99);
+  w.seal(T.application_data, multi);
+  const run = w.take();
+  assertMerged(run);
+  assert.equal(run.length, new Set(run.map((c) => c.buffer)).size, 'more than one chunk per slab');
+  assert.deepEqual(run.flatMap(recordLengths), [512, 512, 512, 512, 512]);
+  all.push(...run);
+  payloads.push(...[0, 1, 2, 3, 4].map((i) => multi.subarray(i * 512, (i + 1) * 512)));
+
+  assert.deepEqual(held.map((c) => toHex(c)), heldCopy.map((c) => toHex(c)), 'a queued record was overwritten');
+  const byBuffer = new Map<ArrayBufferLike, [number, number][]>();
+  for (const c of all) {
+    assert.equal(c.buffer.byteLength, 256 * 1024, 'a record outside the record slab');
+    const list = byBuffer.get(c.buffer) ?? [];
+    list.push([c.byteOffset, c.byteOffset + c.byteLength]);
+    byBuffer.set(c.buffer, list);
+  }
+  assert.ok(byBuffer.size >= 5, `only ${byBuffer.size} slabs used for ~2.5 MB`);
+  for (const list of byBuffer.values()) {
+    list.sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < list.length; i++) assert.ok(list[i]![0] >= list[i - 1]![1], 'overlapping chunks');
+  }
+  // Every record, the held ones included, still reads back.
+  const r = new RecordReader();
+  r.setReadKey13(aes(), iv);
+  r.push(concatBytes(...all));
+  const got = drain(r);
+  assert.equal(got.length, payloads.length);
+  got.forEach((g, i) => assert.equal(g.payload, toHex(payloads[i]!), `record ${i}`));
 });
