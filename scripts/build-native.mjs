@@ -36,7 +36,11 @@ if (process.env.TS_TLS_NATIVE === '0') {
   process.exit(0);
 }
 const src = path.join(DIR, 'aead.c');
-if (fs.existsSync(OUT) && fs.statSync(OUT).mtimeMs >= fs.statSync(src).mtimeMs) process.exit(0); // up to date
+// Says so even when up to date, so every build log (CI's npm test included) shows whether the addon is there.
+if (fs.existsSync(OUT) && fs.statSync(OUT).mtimeMs >= fs.statSync(src).mtimeMs) {
+  console.log(`ts-tls: native AEAD up to date (${path.relative(ROOT, OUT)})`);
+  process.exit(0);
+}
 const gyp = findNodeGyp();
 const nodedir = findNodeDir();
 if (!gyp) {
