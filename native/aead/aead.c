@@ -12,6 +12,7 @@
 #include <node_api.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #define TAG_LEN 16
@@ -37,6 +38,11 @@ static napi_value throw_type(napi_env env, const char *msg) {
   return NULL;
 }
 
+static int is_number(napi_env env, napi_value v) {
+  napi_valuetype t;
+  return napi_typeof(env, v, &t) == napi_ok && t == napi_number;
+}
+
 static napi_value int_result(napi_env env, int32_t v) {
   napi_value r;
   napi_create_int32(env, v, &r);
@@ -52,6 +58,14 @@ static int get_u8(napi_env env, napi_value v, unsigned char **p, size_t *n) {
   if (napi_get_typedarray_info(env, v, &t, n, &data, &ab, &off) != napi_ok || t != napi_uint8_array) return 0;
   /* An empty view may have no backing pointer; OpenSSL is never handed it with a non-zero length. */
   *p = data;
+  return 1;
+}
+
+/* A number that is an integer in [lo, hi] (not NaN, not a fraction, not out of range). */
+static int get_int_in(napi_env env, napi_value v, double lo, double hi, int64_t *out) {
+  double d;
+  if (napi_get_value_double(env, v, &d) != napi_ok || !(d >= lo && d <= hi) || d != (double)(int64_t)d) return 0;
+  *out = (int64_t)d;
   return 1;
 }
 
@@ -106,15 +120,18 @@ static napi_value seal(napi_env env, napi_callback_info info) {
   aead_t *a;
   unsigned char *nonce, *aad, *pt, *out;
   size_t nonce_len, aad_len, pt_len, out_len;
-  int32_t type, offset;
+  int64_t type, offset;
   if (argc < 7 || !get_handle(env, argv[0], &a) || !get_u8(env, argv[1], &nonce, &nonce_len) ||
       !get_u8(env, argv[2], &aad, &aad_len) || !get_u8(env, argv[3], &pt, &pt_len) ||
-      napi_get_value_int32(env, argv[4], &type) != napi_ok || !get_u8(env, argv[5], &out, &out_len) ||
-      napi_get_value_int32(env, argv[6], &offset) != napi_ok)
+      !get_u8(env, argv[5], &out, &out_len))
     return throw_type(env, "seal(handle, nonce, aad, plaintext, type, out, offset)");
+  if (!is_number(env, argv[4]) || !is_number(env, argv[6])) return throw_type(env, "seal: type and offset must be numbers");
+  /* Never wrapped or truncated: a fraction, NaN or an out-of-range value is a failed call. */
+  if (!get_int_in(env, argv[4], -1, 255, &type) || !get_int_in(env, argv[6], 0, (double)out_len, &offset))
+    return int_result(env, -1);
   size_t extra = type >= 0 ? 1 : 0;
-  if (!a->encrypt || nonce_len != NONCE_LEN || aad_len > 64 || pt_len > MAX_RECORD_INPUT || type > 255 || offset < 0 ||
-      (size_t)offset > out_len || out_len - (size_t)offset < pt_len + extra + TAG_LEN)
+  if (!a->encrypt || nonce_len != NONCE_LEN || aad_len > 64 || pt_len > MAX_RECORD_INPUT ||
+      out_len - (size_t)offset < pt_len + extra + TAG_LEN)
     return int_result(env, -1);
   unsigned char *o = out + offset;
   unsigned char type_byte = (unsigned char)type;
@@ -148,13 +165,15 @@ static napi_value open_(napi_env env, napi_callback_info info) {
   aead_t *a;
   unsigned char *nonce, *aad, *ct, *out;
   size_t nonce_len, aad_len, ct_len, out_len;
-  int32_t offset;
+  int64_t offset;
   if (argc < 6 || !get_handle(env, argv[0], &a) || !get_u8(env, argv[1], &nonce, &nonce_len) ||
       !get_u8(env, argv[2], &aad, &aad_len) || !get_u8(env, argv[3], &ct, &ct_len) ||
-      !get_u8(env, argv[4], &out, &out_len) || napi_get_value_int32(env, argv[5], &offset) != napi_ok)
+      !get_u8(env, argv[4], &out, &out_len))
     return throw_type(env, "open(handle, nonce, aad, ciphertextAndTag, out, offset)");
+  if (!is_number(env, argv[5])) return throw_type(env, "open: offset must be a number");
+  if (!get_int_in(env, argv[5], 0, (double)out_len, &offset)) return int_result(env, -1);
   if (a->encrypt || nonce_len != NONCE_LEN || aad_len > 64 || ct_len < TAG_LEN || ct_len > MAX_RECORD_INPUT + TAG_LEN ||
-      offset < 0 || (size_t)offset > out_len || out_len - (size_t)offset < ct_len - TAG_LEN)
+      out_len - (size_t)offset < ct_len - TAG_LEN)
     return int_result(env, -1);
   size_t body = ct_len - TAG_LEN;
   unsigned char *o = out + offset;
