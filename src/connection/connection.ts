@@ -146,6 +146,14 @@ export class Connection implements TlsConnection {
     return this.writer.take();
   }
 
+  enableOutgoingReuse(): void {
+    this.writer.enableOutputReuse();
+  }
+
+  releaseOutgoing(): void {
+    this.writer.releaseTaken();
+  }
+
   write(data: Uint8Array): void {
     if (this.fail) throw this.fail;
     if (!this.done) throw new Error('cannot write application data before the handshake completes');

@@ -86,6 +86,14 @@ export interface TlsConnection {
   receive(bytes: Uint8Array, transient?: boolean): ConnectionEvent[];
   /** Bytes to send, in order; empties the queue. */
   takeOutgoing(): Uint8Array[];
+  /**
+   * Lets later records reuse the memory of chunks already taken. Only for a transport that copies
+   * what it is given (a TCP or IPC socket): the caller must then call releaseOutgoing() only when
+   * none of the taken chunks is referenced any more (e.g. the socket's write queue is empty).
+   */
+  enableOutgoingReuse(): void;
+  /** Every chunk taken so far is no longer referenced (see enableOutgoingReuse). */
+  releaseOutgoing(): void;
   /** Bytes currently waiting in the outgoing queue. */
   readonly outgoingBytes: number;
   /** Encrypts application data (after handshakeDone; throws before or after close). */

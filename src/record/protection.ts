@@ -7,6 +7,7 @@
  */
 import { hasAeadInto, type AeadKey } from '../crypto/provider.js';
 import { TlsError } from '../util/errors.js';
+import { ChunkSlab, sharedAlloc } from './output-pool.js';
 import { AlertDescription, ContentType } from '../wire/registry.js';
 import {
   AES_GCM_KEY_UPDATE_THRESHOLD,
@@ -45,8 +46,11 @@ export interface WriteProtection {
   readonly recordLimit: number;
   /** From this count on the writer reports keyUpdateDue. */
   readonly keyUpdateThreshold: number;
-  /** Protects one fragment (≤ the writer's max fragment) and returns header + body chunks to send in order. */
-  seal(type: number, fragment: Uint8Array, seq: number): Uint8Array[];
+  /**
+   * Protects one fragment (≤ the writer's max fragment) and returns header + body chunks to send
+   * in order. `alloc`, when given, supplies the memory for a record laid out in one region.
+   */
+  seal(type: number, fragment: Uint8Array, seq: number, alloc?: (n: number) => Uint8Array): Uint8Array[];
 }
 
 /**
@@ -78,37 +82,13 @@ export class NonceBuilder {
   }
 }
 
-/**
- * Bump allocator for the small chunks of sealed records (5-byte headers, 17-byte type+tag tails).
- * A typed array of 64 bytes or less lives in the JS heap, and handing it to a socket (Buffer
- * over `.buffer`) makes V8 move it to a backing store of its own: two malloc'd external
- * allocations per record. Views of one 8 KiB ArrayBuffer cost none; a region is never handed out
- * twice (a full slab is dropped, and freed once the last queued view is written), so no view is
- * overwritten while a socket still holds it.
- */
-export class ChunkSlab {
-  private buf = new Uint8Array(0);
-  private used = 0;
-  constructor(private readonly size = CHUNK_SLAB_SIZE) {}
-  alloc(n: number): Uint8Array {
-    if (this.used + n > this.buf.length) {
-      this.buf = new Uint8Array(Math.max(this.size, n));
-      this.used = 0;
-    }
-    const v = this.buf.subarray(this.used, this.used + n);
-    this.used += n;
-    return v;
-  }
-}
+// The 5-byte headers and 17-byte type+tag tails of the node:crypto path come from an 8 KiB slab:
+// a typed array of 64 bytes or less lives in the JS heap, and handing it to a socket makes V8
+// give it a backing store of its own (two malloc'd allocations per record).
 const CHUNK_SLAB_SIZE = 8 * 1024;
 /** Shared by every connection: allocation is synchronous and regions are never reused. */
-const slab = new ChunkSlab();
-/**
- * Whole sealed records (fast AEAD path) come from a larger slab: one allocation per ~15 full
- * records instead of one each, and consecutive records are adjacent, so the writer hands the
- * socket one chunk per flush (RecordWriter merges adjacent views).
- */
-const recordSlab = new ChunkSlab(256 * 1024);
+const slab = new ChunkSlab(CHUNK_SLAB_SIZE);
+
 
 /** The 5-byte header of an outgoing protected record (legacy_record_version 0x0303), from the slab. */
 export function protectedRecordHeader(outerType: number, length: number): Uint8Array {
@@ -201,14 +181,15 @@ export class Tls13WriteProtection implements WriteProtection {
     this.keyUpdateThreshold = gcm ? AES_GCM_KEY_UPDATE_THRESHOLD : DEFAULT_KEY_UPDATE_THRESHOLD;
   }
 
-  seal(type: number, fragment: Uint8Array, seq: number): Uint8Array[] {
+  seal(type: number, fragment: Uint8Array, seq: number, alloc: (n: number) => Uint8Array = sharedAlloc): Uint8Array[] {
     // §5.2: opaque_type = application_data (23), legacy_record_version = 0x0303,
     // length = |content| + 1 (type) + 16 (tag).
     const length = fragment.length + 1 + 16;
     const nonce = this.nonces.at(seq);
     if (hasAeadInto(this.aead)) {
       // One chunk per record: header, then the sealed inner plaintext and tag written after it.
-      const record = recordSlab.alloc(RECORD_HEADER_LENGTH + length);
+      // Consecutive records are adjacent in the arena, so the writer merges them into one chunk.
+      const record = alloc(RECORD_HEADER_LENGTH + length);
       writeHeader(record, ContentType.application_data, length);
       this.aead.sealInto(nonce, record.subarray(0, RECORD_HEADER_LENGTH), fragment, type, record, RECORD_HEADER_LENGTH);
       return [record];

@@ -11,6 +11,7 @@ import type { AeadKey } from '../crypto/provider.js';
 import { TlsError } from '../util/errors.js';
 import { AlertDescription, ProtocolVersion } from '../wire/registry.js';
 import { MAX_PLAINTEXT_LENGTH, MIN_FRAGMENT_LENGTH, RECORD_HEADER_LENGTH } from './limits.js';
+import { OutputArenas } from './output-pool.js';
 import { Tls13WriteProtection, type WriteProtection } from './protection.js';
 
 export class RecordWriter {
@@ -19,6 +20,8 @@ export class RecordWriter {
   private protection: WriteProtection | null = null;
   private seq = 0;
   private fragment = MAX_PLAINTEXT_LENGTH;
+  private readonly arenas = new OutputArenas();
+  private readonly alloc = (n: number): Uint8Array => this.arenas.alloc(n);
 
   /** Max plaintext bytes per record (RFC 8449 record_size_limit minus the type byte, Node's setMaxSendFragment). */
   get maxFragment(): number {
@@ -93,7 +96,7 @@ export class RecordWriter {
         throw new TlsError(AlertDescription.internal_error, 'WriteKeyUsageLimitReached', `${this.seq} records under one key; a KeyUpdate was due`);
       }
       const frag = off === 0 && payload.length <= this.fragment ? payload : payload.subarray(off, Math.min(payload.length, off + this.fragment));
-      const chunks = p.seal(type, frag, this.seq++);
+      const chunks = p.seal(type, frag, this.seq++, this.alloc);
       for (const c of chunks) this.push(c);
     }
   }
@@ -111,6 +114,19 @@ export class RecordWriter {
       out.push(c);
     }
     this.queued += c.length;
+  }
+
+  /**
+   * Opt in to reusing the memory of taken records (output-pool.ts): the caller promises to call
+   * releaseTaken() only when nothing it took is still referenced by its transport.
+   */
+  enableOutputReuse(): void {
+    this.arenas.enableReuse();
+  }
+
+  /** Everything taken so far is free for reuse; a no-op while chunks are still queued here. */
+  releaseTaken(): void {
+    if (this.out.length === 0) this.arenas.release();
   }
 
   /** The queued wire chunks, in order; the queue is emptied. */
