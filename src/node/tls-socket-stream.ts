@@ -13,6 +13,7 @@ import { Buffer } from 'node:buffer';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { codedError, toNodeError } from './errors.js';
+import { paceDeliveredBytes } from './gc-pacing.js';
 import { TLSSocketInfo, u8ToBuffer } from './tls-socket-info.js';
 
 /** How long a destroyed socket waits for its queued alert to reach the peer before closing. */
@@ -52,12 +53,40 @@ export abstract class TLSSocketStream extends TLSSocketInfo {
     if (raw.destroyed || raw.writableEnded) return true;
     let ok = true;
     if (out.length > 1) raw.cork();
-    for (const u8 of out) ok = raw.write(u8ToBuffer(u8));
+    const last = out.length - 1;
+    // The last write's callback runs once the transport is done with it (also when the socket
+    // was corked or busy): the moment sealed-record memory can be reused (enableOutputReuse).
+    for (let i = 0; i <= last; i++) ok = raw.write(u8ToBuffer(out[i]!), i === last && this.reuseOutput ? this.onWritten : undefined);
     if (out.length > 1) raw.uncork();
+    this.releaseIfWritten();
     return ok;
   }
 
+  private readonly onWritten = (): void => this.releaseIfWritten();
+
+  /**
+   * Record memory may be reused once the kernel has every byte we gave the transport: an empty
+   * write queue on a TCP/IPC socket (which copies on write). Set up by enableOutputReuse().
+   */
+  private reuseOutput = false;
+
+  /** Opts the engine in to reusing sealed-record memory when the transport is a native socket. */
+  protected enableOutputReuse(): void {
+    const handle = (this.raw as { _handle?: { constructor?: { name?: string } } } | null)?._handle;
+    const kind = handle?.constructor?.name;
+    // Only libuv-backed sockets: a JS duplex (PassThrough, a WebSocket stream) may keep our chunk.
+    if (this.raw instanceof net.Socket && (kind === 'TCP' || kind === 'Pipe') && this.conn) {
+      this.conn.enableOutgoingReuse();
+      this.reuseOutput = true;
+    }
+  }
+
+  private releaseIfWritten(): void {
+    if (this.reuseOutput && this.raw?.writableLength === 0) this.conn?.releaseOutgoing();
+  }
+
   protected onRawDrain(): void {
+    this.releaseIfWritten();
     const waiters = this.drainWaiters;
     this.drainWaiters = [];
     for (const cb of waiters) cb();
@@ -68,6 +97,7 @@ export abstract class TLSSocketStream extends TLSSocketInfo {
   /** Hands decrypted bytes to the reader; a full readable buffer pauses the transport. */
   protected pushCleartext(data: Uint8Array): void {
     this.cleartextRead += data.byteLength;
+    paceDeliveredBytes(data.byteLength);
     if (!this.push(u8ToBuffer(data))) this.pauseRaw();
   }
 

@@ -121,6 +121,7 @@ export class TLSSocket extends TLSSocketStream {
     try {
       this.conn = o.isServer ? this.createServerEngine() : this.createClientEngine();
       if (this.maxSendFragment !== undefined) this.conn.setMaxFragmentLength(this.maxSendFragment);
+      this.enableOutputReuse();
       events = this.conn.start();
     } catch (err) {
       this.destroy(toNodeError(err));
