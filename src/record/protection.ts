@@ -105,17 +105,7 @@ function writeHeader(out: Uint8Array, outerType: number, length: number): void {
   out[4] = length & 0xff;
 }
 
-/**
- * Decrypts one record body; null when authentication fails. With a provider that opens into a
- * buffer the plaintext gets one exact allocation (it is handed to the application as is).
- */
-export function openRecord(aead: AeadKey, nonce: Uint8Array, aad: Uint8Array, body: Uint8Array): Uint8Array | null {
-  if (!hasAeadInto(aead)) return aead.open(nonce, aad, body);
-  if (body.length < AEAD_TAG_LENGTH) return null;
-  const out = new Uint8Array(body.length - AEAD_TAG_LENGTH);
-  return aead.openInto(nonce, aad, body, out, 0) < 0 ? null : out;
-}
-const AEAD_TAG_LENGTH = 16;
+
 
 /** One byte per content type, so the inner plaintext's type byte needs no allocation. */
 export const TYPE_BYTE: Uint8Array[] = Array.from({ length: 256 }, (_, i) => Uint8Array.of(i));
@@ -148,7 +138,7 @@ export class Tls13ReadProtection implements ReadProtection {
   open(header: Uint8Array, body: Uint8Array, seq: number): InboundRecord {
     // §5.2: "If the decryption fails, the receiver MUST terminate the connection with a
     // 'bad_record_mac' alert." (additional_data = the record header)
-    const inner = openRecord(this.aead, this.nonces.at(seq), header, body);
+    const inner = this.aead.open(this.nonces.at(seq), header, body);
     if (inner === null) throw new TlsError(AlertDescription.bad_record_mac, 'RecordDecryptionFailed', 'record failed AEAD authentication');
     // §5.4: the full encoded TLSInnerPlaintext MUST NOT exceed 2^14 + 1 octets (or the
     // record_size_limit, which includes the content type and padding).

@@ -9,8 +9,10 @@
  * fails without a compiler; TS_TLS_NATIVE=0 turns it off at run time. Without it aead.ts uses
  * node:crypto alone, with identical results (test/crypto/aead-native.test.ts checks both).
  */
+import { Buffer } from 'node:buffer';
 import { createRequire } from 'node:module';
 import type { AeadAlgorithm, AeadKeyInto } from '../provider.js';
+import { asU8 } from './bytes.js';
 
 interface NativeBinding {
   create(alg: number, key: Uint8Array, encrypt: boolean): object;
@@ -85,8 +87,10 @@ class NativeAeadKey implements AeadKeyInto {
 
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
     if (ciphertextAndTag.length < TAG) return null;
-    const out = new Uint8Array(ciphertextAndTag.length - TAG);
-    return this.openInto(nonce, aad, ciphertextAndTag, out, 0) < 0 ? null : out;
+    // Uninitialised: every byte is written by the decryption (and wiped if it fails). This is the
+    // plaintext handed to the application, so it gets an allocation of its own, exactly sized.
+    const out = Buffer.allocUnsafeSlow(ciphertextAndTag.length - TAG);
+    return this.openInto(nonce, aad, ciphertextAndTag, out, 0) < 0 ? null : asU8(out);
   }
 }
 
