@@ -1,0 +1,350 @@
+// Sealed-record memory (src/record/output-pool.ts, RecordWriter.enableOutputReuse/releaseTaken):
+// without the opt-in no region is ever handed out twice; with it, released arenas really come
+// back (same ArrayBuffer), nothing is reused before release, the held limit and oversized
+// requests fall back to the never-reused shared slab, and records sealed across many release
+// cycles still decrypt.
+//
+// The arena pool is process-wide (≤ 4 free arenas), so tests that depend on what is in it first
+// empty it (emptyPool). The RecordWriter tests need the native AEAD (only its seal-into path lays
+// records out in arenas): skipped loudly without it, a failure in CI (TS_TLS_REQUIRE_PEERS=1).
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
+import { hasAeadInto, type AeadKey } from '../../src/crypto/provider.js';
+import { ARENA_SIZE, OutputArenas, sharedAlloc } from '../../src/record/output-pool.js';
+import { RecordReader } from '../../src/record/reader.js';
+import { RecordWriter } from '../../src/record/writer.js';
+import { bytesEqual, concatBytes } from '../../src/util/bytes.js';
+import { ContentType as T } from '../../src/wire/registry.js';
+
+const POOL_LIMIT = 4; // output-pool.ts: free arenas kept process-wide
+const HELD_LIMIT = 8; // output-pool.ts: arenas one connection holds between releases
+const FULL_RECORD = 5 + 16384 + 1 + 16; // header + max fragment + inner type + tag
+
+const key = Uint8Array.from({ length: 32 }, (_, i) => i * 7 + 1);
+const iv = Uint8Array.from({ length: 12 }, (_, i) => 0xa0 + i);
+
+/** Deterministic filler (xorshift32): a distinct pattern per seed, so an overwrite shows. */
+function fill(len: number, seed: number): Uint8Array {
+  const out = new Uint8Array(len);
+  let x = (seed * 2654435761) >>> 0 || 1;
+  for (let i = 0; i < len; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/** Takes every free arena out of the process-wide pool (and never gives them back). */
+function emptyPool(): void {
+  const hog = new OutputArenas();
+  hog.enableReuse();
+  for (let i = 0; i < POOL_LIMIT; i++) hog.alloc(ARENA_SIZE);
+}
+
+/** Fails when two regions share bytes of one ArrayBuffer. */
+function assertDisjoint(regions: Uint8Array[]): void {
+  const byBuffer = new Map<ArrayBufferLike, [number, number][]>();
+  for (const r of regions) {
+    const list = byBuffer.get(r.buffer) ?? [];
+    list.push([r.byteOffset, r.byteOffset + r.byteLength]);
+    byBuffer.set(r.buffer, list);
+  }
+  for (const list of byBuffer.values()) {
+    list.sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < list.length; i++) {
+      assert.ok(list[i]![0] >= list[i - 1]![1], `regions [${list[i - 1]}] and [${list[i]}] overlap`);
+    }
+  }
+}
+
+/** Allocates regions of the given sizes, each filled with its own pattern; returns them with their patterns. */
+function allocFilled(a: OutputArenas, sizes: number[], seed0: number): { region: Uint8Array; want: Uint8Array }[] {
+  return sizes.map((n, i) => {
+    const region = a.alloc(n);
+    assert.equal(region.length, n);
+    const want = fill(n, seed0 + i);
+    region.set(want);
+    return { region, want };
+  });
+}
+
+function assertIntact(list: { region: Uint8Array; want: Uint8Array }[], what: string): void {
+  list.forEach(({ region, want }, i) => assert.ok(bytesEqual(region, want), `${what}: region ${i} (${region.length} B at ${region.byteOffset}) was overwritten`));
+}
+
+/** Record-ish sizes: small alerts, odd sizes, full records. */
+const mixedSizes = (count: number, seed: number): number[] => {
+  const r = fill(count * 2, seed);
+  return Array.from({ length: count }, (_, i) => {
+    const pick = r[2 * i]! % 4;
+    return pick === 0 ? FULL_RECORD : pick === 1 ? 5 + 2 + 17 : 22 + ((r[2 * i]! << 8) | r[2 * i + 1]!) % 16384;
+  });
+};
+
+test('without reuse: 2500 regions, release() after every 10, none ever handed out twice and none overwritten', () => {
+  emptyPool();
+  const a = new OutputArenas();
+  assert.equal(a.reusing, false);
+  const sizes = mixedSizes(2500, 3);
+  const all: { region: Uint8Array; want: Uint8Array }[] = [];
+  for (let i = 0; i < sizes.length; i += 10) {
+    all.push(...allocFilled(a, sizes.slice(i, i + 10), i));
+    a.release(); // must not matter without the opt-in
+    assert.equal(a.heldCount, 0);
+  }
+  assertDisjoint(all.map((x) => x.region));
+  assertIntact(all, 'no reuse');
+  // Far more than one arena's worth went through: several buffers, none of them repeated.
+  assert.ok(new Set(all.map((x) => x.region.buffer)).size > 50);
+});
+
+test('with reuse: before release() no region is handed out twice; after it the same arenas come back', () => {
+  emptyPool();
+  const a = new OutputArenas();
+  a.enableReuse();
+  assert.equal(a.reusing, true);
+  const first = allocFilled(a, Array(40).fill(FULL_RECORD), 100); // 40 full records: 3 arenas
+  assertDisjoint(first.map((x) => x.region));
+  assertIntact(first, 'before release');
+  const arenas = new Set(first.map((x) => x.region.buffer));
+  assert.equal(arenas.size, 3);
+  assert.equal(a.heldCount, 3);
+  for (const b of arenas) assert.equal(b.byteLength, ARENA_SIZE);
+
+  a.release();
+  assert.equal(a.heldCount, 0);
+  const again = a.alloc(FULL_RECORD);
+  assert.ok(arenas.has(again.buffer), 'after release() the next region is not in an arena used before');
+  assert.equal(again.byteOffset, 0, 'a reused arena starts from its beginning');
+  // Memory IS reused: the new region covers bytes an earlier region was given.
+  const overwritten = first.find((x) => x.region.buffer === again.buffer && x.region.byteOffset === 0)!;
+  again.fill(0xee);
+  assert.ok(!bytesEqual(overwritten.region, overwritten.want));
+
+  // The other two arenas follow (the pool had room for all three), then a fresh one:
+  // 51 full records at 15 per arena need four.
+  const more = allocFilled(a, Array(50).fill(FULL_RECORD), 200);
+  const second = new Set([again.buffer, ...more.map((x) => x.region.buffer)]);
+  assert.equal([...second].filter((b) => arenas.has(b)).length, 3);
+  assert.equal(second.size, 4);
+  assert.equal(a.heldCount, 4);
+  assertDisjoint([again, ...more.map((x) => x.region)]);
+  assertIntact(more, 'second round');
+});
+
+test('with reuse: arenas released by one connection go to another (process-wide pool of at most 4)', () => {
+  emptyPool();
+  const a = new OutputArenas();
+  a.enableReuse();
+  const aRegions = Array.from({ length: HELD_LIMIT }, () => a.alloc(ARENA_SIZE));
+  const aArenas = new Set(aRegions.map((r) => r.buffer));
+  assert.equal(aArenas.size, HELD_LIMIT);
+  a.release();
+  const b = new OutputArenas();
+  b.enableReuse();
+  const bArenas = Array.from({ length: HELD_LIMIT }, () => b.alloc(ARENA_SIZE).buffer);
+  assert.equal(bArenas.filter((x) => aArenas.has(x)).length, POOL_LIMIT, 'the pool keeps 4 of the 8 released arenas');
+});
+
+test('with reuse: the 9th arena falls back to the shared slab, which is never pooled', () => {
+  emptyPool();
+  const a = new OutputArenas();
+  a.enableReuse();
+  const held = allocFilled(a, Array(HELD_LIMIT).fill(ARENA_SIZE), 300);
+  assert.equal(a.heldCount, HELD_LIMIT);
+  const heldBuffers = new Set(held.map((x) => x.region.buffer));
+  const spill = allocFilled(a, [100, 200], 400);
+  assert.equal(a.heldCount, HELD_LIMIT, 'no 9th arena');
+  for (const s of spill) assert.ok(!heldBuffers.has(s.region.buffer), 'past the held limit a region came from an arena');
+  // It is the shared slab: a connection without reuse gets the bytes right after it.
+  const plain = sharedAlloc(50);
+  assert.equal(plain.buffer, spill[1]!.region.buffer);
+  assert.equal(plain.byteOffset, spill[1]!.region.byteOffset + 200);
+  assertIntact([...held, ...spill], 'held limit');
+
+  a.release();
+  // The shared slab never enters the pool: draining the pool gives only former arenas.
+  const b = new OutputArenas();
+  b.enableReuse();
+  const pooled = Array.from({ length: POOL_LIMIT }, () => b.alloc(ARENA_SIZE).buffer);
+  for (const buf of pooled) {
+    assert.ok(heldBuffers.has(buf), 'a pooled buffer was not one of the released arenas');
+    assert.notEqual(buf, spill[0]!.region.buffer);
+  }
+  // And after release the connection uses arenas again.
+  a.alloc(10);
+  assert.equal(a.heldCount as number, 1);
+});
+
+test('with reuse: a request bigger than an arena gets memory of its own, never pooled; exactly ARENA_SIZE is an arena', () => {
+  emptyPool();
+  const a = new OutputArenas();
+  a.enableReuse();
+  const big = a.alloc(ARENA_SIZE + 1);
+  assert.equal(big.length, ARENA_SIZE + 1);
+  assert.ok(big.buffer.byteLength >= ARENA_SIZE + 1);
+  assert.equal(a.heldCount, 0, 'an oversized request took an arena');
+  big.set(fill(big.length, 9));
+  const exact = a.alloc(ARENA_SIZE);
+  assert.equal(a.heldCount, 1);
+  assert.equal(exact.byteOffset, 0);
+  assert.equal(exact.buffer.byteLength, ARENA_SIZE);
+  assert.notEqual(exact.buffer, big.buffer);
+  a.release();
+  const b = new OutputArenas();
+  b.enableReuse();
+  const next = b.alloc(ARENA_SIZE);
+  assert.equal(next.buffer, exact.buffer);
+  const fresh = b.alloc(16);
+  assert.notEqual(fresh.buffer, big.buffer, 'the oversized region was pooled');
+  assert.ok(bytesEqual(big, fill(big.length, 9)), 'the oversized region was overwritten');
+});
+
+// ---- through RecordWriter (needs the seal-into AEAD) ------------------------------------------
+
+/** The provider's AES-256-GCM key when it seals into arenas (native AEAD), or null after a loud skip. */
+function arenaAead(t: TestContext): AeadKey | null {
+  const k = nodeCryptoProvider().aead('aes-256-gcm', key);
+  if (hasAeadInto(k)) return k;
+  if (process.env.TS_TLS_NATIVE === '0') {
+    t.skip('native AEAD disabled by TS_TLS_NATIVE=0: records do not go through arenas on the node:crypto path');
+    return null;
+  }
+  const msg = 'native AEAD not built: native/aead/build/Release/ts_tls_aead.node is missing (node scripts/build-native.mjs); arena record tests SKIPPED';
+  if (process.env.TS_TLS_REQUIRE_PEERS === '1') throw new Error(msg);
+  console.warn(`\n*** ${msg} ***\n`);
+  t.skip(msg);
+  return null;
+}
+
+function writerWith(k: AeadKey, reuse: boolean): RecordWriter {
+  const w = new RecordWriter();
+  if (reuse) w.enableOutputReuse();
+  w.setWriteKey13(k, iv);
+  return w;
+}
+
+/** A reader under the same key; fed copies, since the native open may decrypt in place. */
+function readerFor(): { read(chunks: Uint8Array[]): Uint8Array[] } {
+  const r = new RecordReader();
+  r.setReadKey13(nodeCryptoProvider().aead('aes-256-gcm', key), iv);
+  return {
+    read(chunks) {
+      r.push(concatBytes(...chunks).slice());
+      const out: Uint8Array[] = [];
+      for (let rec = r.next(); rec; rec = r.next()) {
+        assert.equal(rec.type, T.application_data);
+        out.push(rec.payload.slice());
+      }
+      assert.equal(r.bufferedBytes, 0);
+      return out;
+    },
+  };
+}
+
+const joined = (parts: Uint8Array[]) => concatBytes(...parts);
+
+test('RecordWriter without reuse: 2000 records taken and "released" stay intact and decrypt at the end', (t) => {
+  const k = arenaAead(t);
+  if (!k) return;
+  emptyPool();
+  const w = writerWith(k, false);
+  const taken: Uint8Array[] = [];
+  const sent: Uint8Array[] = [];
+  const sizes = mixedSizes(2000, 11).map((n) => Math.max(1, n - 22));
+  sizes.forEach((n, i) => {
+    const pt = fill(n, 1000 + i);
+    sent.push(pt);
+    w.seal(T.application_data, pt);
+    taken.push(...w.take());
+    w.releaseTaken(); // a no-op without the opt-in
+  });
+  const copies = taken.map((c) => c.slice());
+  assertDisjoint(taken);
+  const got = readerFor().read(taken);
+  assert.equal(got.length, sizes.length);
+  assert.ok(bytesEqual(joined(got), joined(sent)));
+  taken.forEach((c, i) => assert.ok(bytesEqual(c, copies[i]!), `taken chunk ${i} changed`));
+});
+
+test('RecordWriter.releaseTaken() does nothing while chunks are queued; after take() it reuses', (t) => {
+  const k = arenaAead(t);
+  if (!k) return;
+  emptyPool(); // so a wrongly released arena would come straight back and be overwritten
+  const w = writerWith(k, true);
+  const reader = readerFor();
+  const a = fill(3000, 1);
+  w.seal(T.application_data, a);
+  const arenas = (w as unknown as { arenas: OutputArenas }).arenas;
+  assert.equal(arenas.heldCount, 1);
+  w.releaseTaken(); // queued, not taken: must keep the arena
+  assert.equal(arenas.heldCount, 1, 'releaseTaken() released while chunks were still queued');
+  const b = fill(3000, 2);
+  w.seal(T.application_data, b);
+  const out1 = w.take();
+  assert.equal(out1.length, 1, 'two adjacent records are one chunk');
+  assert.equal(out1[0]!.byteOffset, 0);
+  const wire1 = out1[0]!.slice();
+  const got1 = reader.read(out1);
+  assert.ok(bytesEqual(got1[0]!, a) && bytesEqual(got1[1]!, b));
+
+  w.releaseTaken();
+  assert.equal(arenas.heldCount, 0);
+  const c = fill(3000, 3);
+  w.seal(T.application_data, c);
+  const out2 = w.take();
+  assert.equal(out2[0]!.buffer, out1[0]!.buffer, 'after take() and releaseTaken() the arena was not reused');
+  assert.equal(out2[0]!.byteOffset, 0);
+  assert.ok(!bytesEqual(out1[0]!.subarray(0, wire1.length), wire1), 'the first record was not overwritten: no reuse');
+  assert.ok(bytesEqual(reader.read(out2)[0]!, c));
+});
+
+test('RecordWriter with reuse: 400 release cycles of mixed records (some without release) all decrypt, and arenas recur', (t) => {
+  const k = arenaAead(t);
+  if (!k) return;
+  emptyPool();
+  const w = writerWith(k, true);
+  const reader = readerFor();
+  const r = fill(4 * 400, 77);
+  const seen = new Set<ArrayBufferLike>();
+  let recurring = 0;
+  let total = 0;
+  let seed = 5000;
+  for (let cycle = 0; cycle < 400; cycle++) {
+    const sent: Uint8Array[] = [];
+    const records = 1 + (r[4 * cycle]! % 24); // up to ~1.5 arenas of full records
+    for (let i = 0; i < records; i++) {
+      const n = 1 + (((r[4 * cycle + 1]! << 8) | r[4 * cycle + 2]!) * (i + 1)) % 16384;
+      const pt = fill(n, seed++);
+      sent.push(pt);
+      w.seal(T.application_data, pt);
+      // Sometimes release with records queued: must be ignored.
+      if (i === 1 && cycle % 3 === 0) w.releaseTaken();
+    }
+    const out = w.take();
+    const buffers = new Set(out.map((c) => c.buffer));
+    for (const b of buffers) if (seen.has(b)) recurring++;
+    for (const b of buffers) seen.add(b);
+    // The "kernel copy": the reader gets a copy now, as a socket that wrote everything would.
+    const got = reader.read(out);
+    total += got.length;
+    assert.ok(bytesEqual(joined(got), joined(sent)), `cycle ${cycle}: decrypted bytes differ`);
+    // Every 7th cycle keeps its chunks (a busy socket): no release, the next records must not touch them.
+    if (cycle % 7 === 6) {
+      const kept = out.map((c) => ({ c, copy: c.slice() }));
+      w.seal(T.application_data, fill(16384, seed++));
+      w.seal(T.application_data, fill(16384, seed++));
+      const extra = w.take();
+      total += reader.read(extra).length;
+      for (const { c, copy } of kept) assert.ok(bytesEqual(c, copy), `cycle ${cycle}: a taken, unreleased chunk was overwritten`);
+    }
+    w.releaseTaken();
+  }
+  assert.ok(total > 4000);
+  assert.ok(recurring > 300, `arenas recurred in only ${recurring} cycles`);
+  // Hundreds of MiB-scale cycles went through a handful of arenas (pool ≤ 4, held ≤ 8) and slab spills.
+  assert.ok(seen.size < 40, `${seen.size} distinct buffers for 400 cycles: memory is not being reused`);
+});
