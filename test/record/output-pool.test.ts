@@ -345,6 +345,6 @@ test('RecordWriter with reuse: 400 release cycles of mixed records (some without
   }
   assert.ok(total > 4000);
   assert.ok(recurring > 300, `arenas recurred in only ${recurring} cycles`);
-  // Hundreds of MiB-scale cycles went through a handful of arenas (pool ≤ 4, held ≤ 8) and slab spills.
+  // About 40 MiB in 400 cycles went through a handful of arenas (pool ≤ 4, held ≤ 8 each).
   assert.ok(seen.size < 40, `${seen.size} distinct buffers for 400 cycles: memory is not being reused`);
 });
