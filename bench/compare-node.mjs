@@ -11,7 +11,7 @@
 // and floor/node:tls (the cost of node:crypto's per-record API) are both printed.
 //
 //   npm run bench                       # both scenarios, both implementations
-//   node bench/compare-node.mjs --handshake-seconds 5 --bulk-mib 256 --repeat 3
+//   node bench/compare-node.mjs --handshake-seconds 5 --bulk-mib 256 --repeat 3 [--chunk-kib 64]
 import { fork, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -123,9 +123,9 @@ function floorServerRole() {
   serverMessages();
 }
 
-async function floorClientRole({ port, mib }) {
+async function floorClientRole({ port, mib, chunkKib = 256 }) {
   const total = mib * 1024 * 1024;
-  const chunk = Buffer.alloc(256 * 1024, 0x61);
+  const chunk = Buffer.alloc(chunkKib * 1024, 0x61);
   const s = net.connect(port, '127.0.0.1');
   await new Promise((r, j) => { s.once('connect', r); s.once('error', j); });
   let seq = 0;
@@ -166,7 +166,7 @@ async function floorClientRole({ port, mib }) {
   process.send({ rate: total / 1e6 / secs, cipher: 'floor', clientCpuMsPerMB: (c.user + c.system) / 1e3 / (total / 1e6) });
 }
 
-async function clientRole({ impl, port, ca, mode, seconds, mib }) {
+async function clientRole({ impl, port, ca, mode, seconds, mib, chunkKib = 256 }) {
   const tls = await loadImpl(impl);
   const opts = { port, host: '127.0.0.1', ca, servername: 'localhost', minVersion: 'TLSv1.3', ciphers: 'TLS_AES_128_GCM_SHA256' };
   if (mode === 'handshake') {
@@ -185,7 +185,7 @@ async function clientRole({ impl, port, ca, mode, seconds, mib }) {
     process.send({ rate: n / ((performance.now() - t0) / 1000), n, protocol: 'TLSv1.3' });
   } else {
     const total = mib * 1024 * 1024;
-    const chunk = Buffer.alloc(256 * 1024, 0x61);
+    const chunk = Buffer.alloc(chunkKib * 1024, 0x61);
     const s = tls.connect(opts);
     await new Promise((r, j) => { s.once('secureConnect', r); s.once('error', j); });
     const cipher = s.getCipher().name;
@@ -272,13 +272,14 @@ async function main() {
   }
   const seconds = Number(arg('handshake-seconds', '3'));
   const mib = Number(arg('bulk-mib', '64'));
+  const chunkKib = Number(arg('chunk-kib', '256')); // the application's write size in the bulk run
   const repeat = Number(arg('repeat', '3'));
   const pki = makePki();
   const impls = { 'node:tls': 'node:tls', 'ts-tls': OURS, floor: 'floor' };
   const results = {};
   for (const [scenario, mode, opts, unit, names] of [
     ['full TLS 1.3 handshakes/s (ECDSA P-256, X25519, 1 client)', 'handshake', { seconds }, 'hs/s', ['node:tls', 'ts-tls']],
-    [`bulk AES-128-GCM ${mib} MiB client->server`, 'bulk', { mib }, 'MB/s', ['node:tls', 'ts-tls', 'floor']],
+    [`bulk AES-128-GCM ${mib} MiB client->server in ${chunkKib} KiB writes`, 'bulk', { mib, chunkKib }, 'MB/s', ['node:tls', 'ts-tls', 'floor']],
   ]) {
     const runs = (results[scenario] = {});
     for (let r = 0; r < repeat; r++) {
