@@ -7,9 +7,9 @@
  */
 import { Buffer } from 'node:buffer';
 import { createCipheriv, createDecipheriv, type CipherGCMTypes } from 'node:crypto';
-import type { AeadAlgorithm, AeadKey } from '../provider.js';
+import type { AeadAlgorithm, AeadKey, AeadKeyInto } from '../provider.js';
 import { asU8 } from './bytes.js';
-import { nativeAead } from './native-aead.js';
+import { nativeAead, nativeAeadBinding } from './native-aead.js';
 
 /** Every TLS AEAD uses a 12-byte nonce and a 16-byte tag (RFC 8446 §5.3, RFC 5116 §5). */
 export const AEAD_NONCE_LENGTH = 12;
@@ -83,11 +83,80 @@ class NodeAeadKey implements AeadKeyWithParts {
   }
 }
 
-/** The provider's AEAD: the native addon when it is built (native-aead.ts), else node:crypto. */
+/**
+ * A traffic key's first bytes go through node:crypto; past PROMOTE_AFTER_BYTES it switches to the
+ * native AEAD (native-aead.ts). A native cipher context costs ~1.9 KB of native memory per key and
+ * direction, which an idle or chatty connection (handshake records, small messages) would carry
+ * for nothing — measured +3-4 KiB RSS per idle connection when every key was native — while a
+ * bulk transfer crosses the threshold within four records and then runs at the native rate.
+ */
+export const PROMOTE_AFTER_BYTES = 64 * 1024;
+const TYPE_BYTES: Uint8Array[] = Array.from({ length: 256 }, (_, i) => Uint8Array.of(i));
+
+class TieredAeadKey implements AeadKeyInto {
+  private fast: AeadKeyInto | null = null;
+  private untilPromotion = PROMOTE_AFTER_BYTES;
+  private key: Uint8Array | null;
+
+  constructor(
+    readonly algorithm: AeadAlgorithm,
+    key: Uint8Array,
+    private readonly slow: AeadKeyWithParts,
+  ) {
+    this.key = key.slice();
+  }
+
+  /** The native key once this key has carried enough bytes, else null (use node:crypto). */
+  private native(bytes: number): AeadKeyInto | null {
+    if (this.fast !== null || (this.untilPromotion -= bytes) > 0 || this.key === null) return this.fast;
+    this.fast = nativeAead(this.algorithm, this.key);
+    this.key.fill(0);
+    this.key = null;
+    return this.fast;
+  }
+
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array[] {
+    return (this.native(plaintext.length) ?? this.slow).seal(nonce, aad, plaintext);
+  }
+
+  open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
+    return (this.native(ciphertextAndTag.length) ?? this.slow).open(nonce, aad, ciphertextAndTag);
+  }
+
+  sealInto(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, innerType: number, out: Uint8Array, offset: number): number {
+    const fast = this.native(plaintext.length);
+    if (fast) return fast.sealInto(nonce, aad, plaintext, innerType, out, offset);
+    if (!Number.isInteger(innerType) || innerType < -1 || innerType > 255) throw new RangeError(`inner type ${innerType} out of range`);
+    const parts = this.slow.sealParts(nonce, aad, innerType >= 0 ? [plaintext, TYPE_BYTES[innerType]!] : [plaintext]);
+    let n = 0;
+    for (const p of parts) n += p.length;
+    if (!Number.isInteger(offset) || offset < 0 || offset > out.length || out.length - offset < n) {
+      throw new RangeError(`AEAD seal failed (${plaintext.length} bytes into ${out.length - offset})`);
+    }
+    let at = offset;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return n;
+  }
+
+  openInto(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array, out: Uint8Array, offset: number): number {
+    const fast = this.native(ciphertextAndTag.length);
+    if (fast) return fast.openInto(nonce, aad, ciphertextAndTag, out, offset);
+    const pt = this.slow.open(nonce, aad, ciphertextAndTag);
+    if (pt === null || !Number.isInteger(offset) || offset < 0 || offset > out.length || out.length - offset < pt.length) return -1;
+    out.set(pt, offset);
+    return pt.length;
+  }
+}
+
+/** The provider's AEAD: node:crypto, switching to the native addon for busy keys when it is built. */
 export function nodeAead(alg: AeadAlgorithm, key: Uint8Array): AeadKey {
   if (!(alg in KEY_LENGTH)) throw new RangeError(`unsupported AEAD ${String(alg)}`);
   if (key.length !== KEY_LENGTH[alg]) throw new RangeError(`${alg} needs a ${KEY_LENGTH[alg]}-byte key, got ${key.length}`);
-  return nativeAead(alg, key) ?? new NodeAeadKey(alg, key);
+  const slow = new NodeAeadKey(alg, key);
+  return nativeAeadBinding() ? new TieredAeadKey(alg, key, slow) : slow;
 }
 
 /** node:crypto alone, whatever the addon (tests compare the two). */
