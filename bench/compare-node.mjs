@@ -216,9 +216,18 @@ function spawn(role, params) {
   child.send(params);
   return child;
 }
+// Every wait is bounded: a stuck run is reported and its processes killed, never waited on forever.
+const RUN_TIMEOUT_MS = 120_000;
 const next = (child) => new Promise((resolve, reject) => {
-  child.once('message', resolve);
-  child.once('exit', (c) => reject(new Error(`child exited with ${c}`)));
+  const timer = setTimeout(() => reject(new Error(`no answer from the ${child.spawnargs.at(-1)} within ${RUN_TIMEOUT_MS / 1000} s`)), RUN_TIMEOUT_MS);
+  child.once('message', (m) => {
+    clearTimeout(timer);
+    resolve(m);
+  });
+  child.once('exit', (c) => {
+    clearTimeout(timer);
+    reject(new Error(`child exited with ${c}`));
+  });
 });
 
 async function runOnce(impl, pki, mode, opts) {
