@@ -4,9 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createECDH, createPublicKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { nodeCryptoProvider, keyShareFromPrivateKey } from '../../src/crypto/node/index.js';
-import { nodeCryptoAead } from '../../src/crypto/node/aead.js';
+import { nodeCryptoAead, PROMOTE_AFTER_BYTES } from '../../src/crypto/node/aead.js';
 import { nativeAeadBinding } from '../../src/crypto/node/native-aead.js';
-import { hasAeadInto } from '../../src/crypto/provider.js';
+import { hasAeadInto, type AeadKeyInto } from '../../src/crypto/provider.js';
 import type { CertificateVerifier } from '../../src/handshake/common/verifier.js';
 import { signedContent, SERVER_CV_CONTEXT, verifyCertificateVerify } from '../../src/handshake/tls13/auth.js';
 import { TlsError } from '../../src/util/errors.js';
@@ -43,8 +43,12 @@ test('hash: peek() leaves the running hash usable; digest/hmac match; outputs ar
   assert.equal(p.hashLength('sha512'), 64);
 });
 
-// The node:crypto AEAD on purpose (nodeCryptoAead): p.aead() is the native addon when it is built,
-// which has no sealParts; the next test covers what p.aead() gives then.
+const AEADS = [['aes-128-gcm', 16], ['aes-256-gcm', 32], ['chacha20-poly1305', 32]] as const;
+/** A key as the key schedule passes it: a plain Uint8Array, not a Buffer (whose slice() is a view). */
+const keyBytes = (n: number) => new Uint8Array(randomBytes(n));
+
+// The node:crypto AEAD on purpose (nodeCryptoAead): p.aead() is a tiered key when the addon is
+// built, which has no sealParts; the next tests cover what p.aead() gives then.
 test('AEAD (node:crypto): round trip for every algorithm, chunked seal equals one-shot, tampering gives null', () => {
   for (const [alg, n] of [['aes-128-gcm', 16], ['aes-256-gcm', 32], ['chacha20-poly1305', 32]] as const) {
     const k = nodeCryptoAead(alg, randomBytes(n));
@@ -71,12 +75,12 @@ test('AEAD (node:crypto): round trip for every algorithm, chunked seal equals on
   assert.equal(toHex(concatBytes(...z.seal(new Uint8Array(12), new Uint8Array(0), new Uint8Array(16)))), '0388dace60b6a392f328c2b971b2fe78ab6e47d42cec13bdf53a67b21257bddf');
 });
 
-test('AEAD (provider, native when built): one chunk per seal, same bytes as node:crypto, seal/open into a buffer', (t) => {
+test('AEAD (provider): whatever p.aead() is, same bytes as node:crypto, round trip, tampering gives null', () => {
   // Whatever p.aead() is, it must round-trip, refuse tampering and match the NIST answer.
   const z = p.aead('aes-128-gcm', new Uint8Array(16));
   assert.equal(toHex(concatBytes(...z.seal(new Uint8Array(12), new Uint8Array(0), new Uint8Array(16)))), '0388dace60b6a392f328c2b971b2fe78ab6e47d42cec13bdf53a67b21257bddf');
-  for (const [alg, n] of [['aes-128-gcm', 16], ['aes-256-gcm', 32], ['chacha20-poly1305', 32]] as const) {
-    const key = randomBytes(n);
+  for (const [alg, n] of AEADS) {
+    const key = keyBytes(n);
     const k = p.aead(alg, key);
     const nonce = randomBytes(12);
     const aad = Uint8Array.of(23, 3, 3, 0, 50);
@@ -92,37 +96,102 @@ test('AEAD (provider, native when built): one chunk per seal, same bytes as node
     assert.equal(k.open(nonce, aad, sealed.subarray(0, 10)), null, 'shorter than a tag');
     assert.throws(() => p.aead(alg, new Uint8Array(n + 1)), RangeError);
   }
+});
+
+/** Plaintext lengths of a run of records: ten full ones, or small ones (0..1199 bytes) up to 128 KiB. */
+function recordSizes(kind: 'bulk' | 'small'): number[] {
+  if (kind === 'bulk') return Array(10).fill(16384);
+  const sizes: number[] = [];
+  let x = 0x2545f491;
+  for (let total = 0; total < 2 * PROMOTE_AFTER_BYTES; ) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    const n = (x >>> 0) % 1200;
+    sizes.push(n);
+    total += n;
+  }
+  return sizes;
+}
+
+/**
+ * With the addon built, p.aead() is a tiered key (src/crypto/node/aead.ts): node:crypto until it
+ * has carried PROMOTE_AFTER_BYTES (the call that reaches it is the first native one), native after.
+ * A run of records crossing that point must give node:crypto's bytes throughout, through every
+ * entry point; each direction on a key of its own, as TLS uses a traffic key for one direction.
+ */
+test('AEAD (provider, tiered when built): across the 64 KiB promotion seal, sealInto, open and openInto give node:crypto\'s bytes; seal() is node:crypto\'s chunks before, one chunk after', (t) => {
   if (nativeAeadBinding() === null) {
     // Deliberately off: the node:crypto key is what the record layer gets.
     if (process.env.TS_TLS_NATIVE === '0') {
       assert.ok(!hasAeadInto(p.aead('aes-128-gcm', new Uint8Array(16))), 'TS_TLS_NATIVE=0 but the provider has the fast path');
-      return t.skip('native AEAD disabled by TS_TLS_NATIVE=0: native-path assertions skipped');
+      return t.skip('native AEAD disabled by TS_TLS_NATIVE=0: tiered-key assertions skipped');
     }
-    const msg = 'native AEAD not built: native/aead/build/Release/ts_tls_aead.node is missing (node scripts/build-native.mjs); native-path assertions SKIPPED';
+    const msg = 'native AEAD not built: native/aead/build/Release/ts_tls_aead.node is missing (node scripts/build-native.mjs); tiered-key assertions SKIPPED';
     if (process.env.TS_TLS_REQUIRE_PEERS === '1') throw new Error(msg);
     console.warn(`\n*** ${msg} ***\n`);
     return t.skip(msg);
   }
-  // Native: one chunk per seal (ciphertext and tag together), and the into-a-buffer fast path.
-  for (const [alg, n] of [['aes-128-gcm', 16], ['aes-256-gcm', 32], ['chacha20-poly1305', 32]] as const) {
-    const key = randomBytes(n);
-    const k = p.aead(alg, key);
-    assert.ok(hasAeadInto(k), `${alg}: the provider did not pick the native AEAD`);
-    const nonce = randomBytes(12);
-    const aad = Uint8Array.of(23, 3, 3, 0, 50);
-    const pt = randomBytes(1000);
-    const chunks = k.seal(nonce, aad, pt);
-    assert.equal(chunks.length, 1, 'native seal is one chunk');
-    const out = new Uint8Array(3 + 1000 + 1 + 16);
-    assert.equal(k.sealInto(nonce, aad, pt, 23, out, 3), 1017);
-    const expected = concatBytes(...nodeCryptoAead(alg, key).seal(nonce, aad, concatBytes(pt, Uint8Array.of(23))));
-    assert.equal(toHex(out.subarray(3)), toHex(expected), `${alg}: sealInto differs from node:crypto sealing plaintext||type`);
-    const back = new Uint8Array(1001);
-    assert.equal(k.openInto(nonce, aad, out.subarray(3), back, 0), 1001);
-    assert.equal(toHex(back), toHex(concatBytes(pt, Uint8Array.of(23))));
+  const TYPES = [23, 22, 21, 0, 255, -1]; // inner content types; -1 is TLS 1.2 (no type byte)
+  for (const [alg, n] of AEADS) {
+    for (const kind of ['bulk', 'small'] as const) {
+      const at = `${alg}, ${kind} records`;
+      const key = keyBytes(n);
+      const ref = nodeCryptoAead(alg, key);
+      const sealer = p.aead(alg, key);
+      const intoSealer = p.aead(alg, key);
+      const opener = p.aead(alg, key);
+      const intoOpener = p.aead(alg, key);
+      assert.ok(hasAeadInto(sealer) && hasAeadInto(intoSealer) && hasAeadInto(intoOpener), `${at}: no seal/open-into path before promotion`);
+      let carried = 0;
+      const phases = { node: 0, native: 0 };
+      recordSizes(kind).forEach((len, i) => {
+        const nonce = randomBytes(12);
+        const pt = randomBytes(len);
+        const aad = Uint8Array.of(23, 3, 3, (len + 17) >> 8, (len + 17) & 0xff);
+        const rec = `${at}: record ${i} (${len} B)`;
+
+        // seal(): node:crypto's own chunks below the threshold, one chunk from the call reaching it.
+        carried += len;
+        const chunks = sealer.seal(nonce, aad, pt);
+        const want = ref.seal(nonce, aad, pt);
+        const native = carried >= PROMOTE_AFTER_BYTES;
+        phases[native ? 'native' : 'node']++;
+        if (native) assert.equal(chunks.length, 1, `${rec}: native seal is one chunk`);
+        else assert.deepEqual(chunks.map(toHex), want.map(toHex), `${rec}: not node:crypto's chunks`);
+        const sealed = concatBytes(...want);
+        assert.equal(toHex(concatBytes(...chunks)), toHex(sealed), `${rec}: seal differs from node:crypto`);
+
+        // sealInto with an inner type: ciphertext(plaintext || type) || tag at an offset, nothing else written.
+        const type = TYPES[i % TYPES.length]!;
+        const inner = type >= 0 ? concatBytes(pt, Uint8Array.of(type)) : pt;
+        const wantInto = concatBytes(...ref.seal(nonce, aad, inner));
+        const off = i % 7;
+        const out = new Uint8Array(off + wantInto.length + 5).fill(0xa5);
+        assert.equal((intoSealer as AeadKeyInto).sealInto(nonce, aad, pt, type, out, off), wantInto.length, rec);
+        assert.equal(toHex(out.subarray(off, off + wantInto.length)), toHex(wantInto), `${rec}: sealInto type ${type} differs from node:crypto`);
+        assert.ok(out.subarray(0, off).every((b) => b === 0xa5) && out.subarray(off + wantInto.length).every((b) => b === 0xa5), `${rec}: sealInto wrote outside its region`);
+
+        // open() and openInto (every third in place, as the record reader opens).
+        assert.equal(toHex(opener.open(nonce, aad, sealed)!), toHex(pt), `${rec}: open`);
+        if (i % 3 === 0) {
+          const wire = concatBytes(aad, sealed);
+          assert.equal((intoOpener as AeadKeyInto).openInto(nonce, aad, wire.subarray(5), wire, 5), len, `${rec}: openInto in place`);
+          assert.equal(toHex(wire.subarray(5, 5 + len)), toHex(pt), `${rec}: openInto in place`);
+          assert.equal(toHex(wire.subarray(0, 5)), toHex(aad), `${rec}: header touched`);
+        } else {
+          const back = new Uint8Array(off + len + 3).fill(0xa5);
+          assert.equal((intoOpener as AeadKeyInto).openInto(nonce, aad, sealed, back, off), len, `${rec}: openInto`);
+          assert.equal(toHex(back.subarray(off, off + len)), toHex(pt), `${rec}: openInto`);
+          assert.ok(back.subarray(0, off).every((b) => b === 0xa5) && back.subarray(off + len).every((b) => b === 0xa5), `${rec}: openInto wrote outside its region`);
+        }
+      });
+      assert.ok(phases.node >= 3 && phases.native >= 3, `${at}: the run did not cross the promotion (${phases.node} node:crypto, ${phases.native} native seals)`);
+      // sealInto counted its bytes too: the into-sealer is native now (its seal() is one chunk).
+      assert.equal(intoSealer.seal(randomBytes(12), new Uint8Array(5), randomBytes(100)).length, 1, `${at}: sealInto did not count towards promotion`);
+    }
   }
 });
-
 test('key shares: every group agrees with itself and has the RFC 8446 §4.2.8.2 encoding length', () => {
   const lengths: Record<number, number> = { [G.x25519]: 32, [G.x448]: 56, [G.secp256r1]: 65, [G.secp384r1]: 97, [G.secp521r1]: 133, [G.ffdhe2048]: 256, [G.ffdhe3072]: 384, [G.ffdhe4096]: 512 };
   assert.deepEqual([...p.supportedGroups].sort(), Object.keys(lengths).map(Number).sort());
