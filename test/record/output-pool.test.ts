@@ -1,8 +1,8 @@
 // Sealed-record memory (src/record/output-pool.ts, RecordWriter.enableOutputReuse/releaseTaken):
 // without the opt-in no region is ever handed out twice; with it, released arenas really come
-// back (same ArrayBuffer), nothing is reused before release, the held limit and oversized
-// requests fall back to the never-reused shared slab, and records sealed across many release
-// cycles still decrypt.
+// back (same ArrayBuffer), nothing is reused before release, the held limit, oversized requests
+// and records smaller than ARENA_MIN_RECORD (handshake flights, chatty connections) use the
+// never-reused shared slab, and records sealed across many release cycles still decrypt.
 //
 // The arena pool is process-wide (≤ 4 free arenas), so tests that depend on what is in it first
 // empty it (emptyPool). The RecordWriter tests need the native AEAD (only its seal-into path lays
@@ -11,7 +11,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
 import { hasAeadInto, type AeadKey } from '../../src/crypto/provider.js';
-import { ARENA_SIZE, OutputArenas, sharedAlloc } from '../../src/record/output-pool.js';
+import { ARENA_MIN_RECORD, ARENA_SIZE, OutputArenas, sharedAlloc } from '../../src/record/output-pool.js';
 import { RecordReader } from '../../src/record/reader.js';
 import { RecordWriter } from '../../src/record/writer.js';
 import { bytesEqual, concatBytes } from '../../src/util/bytes.js';
@@ -19,7 +19,10 @@ import { ContentType as T } from '../../src/wire/registry.js';
 
 const POOL_LIMIT = 4; // output-pool.ts: free arenas kept process-wide
 const HELD_LIMIT = 8; // output-pool.ts: arenas one connection holds between releases
-const FULL_RECORD = 5 + 16384 + 1 + 16; // header + max fragment + inner type + tag
+const RECORD_OVERHEAD = 5 + 1 + 16; // header + inner type + tag
+const FULL_RECORD = RECORD_OVERHEAD + 16384;
+/** The smallest fragment whose TLS 1.3 record is ARENA_MIN_RECORD bytes, i.e. uses an arena. */
+const BULK_FRAGMENT = ARENA_MIN_RECORD - RECORD_OVERHEAD;
 
 const key = Uint8Array.from({ length: 32 }, (_, i) => i * 7 + 1);
 const iv = Uint8Array.from({ length: 12 }, (_, i) => 0xa0 + i);
@@ -156,13 +159,16 @@ test('with reuse: the 9th arena falls back to the shared slab, which is never po
   const held = allocFilled(a, Array(HELD_LIMIT).fill(ARENA_SIZE), 300);
   assert.equal(a.heldCount, HELD_LIMIT);
   const heldBuffers = new Set(held.map((x) => x.region.buffer));
-  const spill = allocFilled(a, [100, 200], 400);
+  sharedAlloc(ARENA_SIZE); // uses up the current shared slab: the spill below starts a fresh one
+  // Bulk-sized requests (smaller ones never use arenas, see the next test).
+  const spill = allocFilled(a, [ARENA_MIN_RECORD, ARENA_MIN_RECORD + 200], 400);
   assert.equal(a.heldCount, HELD_LIMIT, 'no 9th arena');
   for (const s of spill) assert.ok(!heldBuffers.has(s.region.buffer), 'past the held limit a region came from an arena');
   // It is the shared slab: a connection without reuse gets the bytes right after it.
   const plain = sharedAlloc(50);
+  assert.equal(spill[1]!.region.buffer, spill[0]!.region.buffer);
   assert.equal(plain.buffer, spill[1]!.region.buffer);
-  assert.equal(plain.byteOffset, spill[1]!.region.byteOffset + 200);
+  assert.equal(plain.byteOffset, spill[1]!.region.byteOffset + ARENA_MIN_RECORD + 200);
   assertIntact([...held, ...spill], 'held limit');
 
   a.release();
@@ -175,7 +181,7 @@ test('with reuse: the 9th arena falls back to the shared slab, which is never po
     assert.notEqual(buf, spill[0]!.region.buffer);
   }
   // And after release the connection uses arenas again.
-  a.alloc(10);
+  a.alloc(ARENA_MIN_RECORD);
   assert.equal(a.heldCount as number, 1);
 });
 
@@ -198,9 +204,55 @@ test('with reuse: a request bigger than an arena gets memory of its own, never p
   b.enableReuse();
   const next = b.alloc(ARENA_SIZE);
   assert.equal(next.buffer, exact.buffer);
-  const fresh = b.alloc(16);
+  const fresh = b.alloc(ARENA_MIN_RECORD); // the next arena: from the pool if big had entered it
   assert.notEqual(fresh.buffer, big.buffer, 'the oversized region was pooled');
+  assert.equal(b.heldCount, 2);
   assert.ok(bytesEqual(big, fill(big.length, 9)), 'the oversized region was overwritten');
+});
+
+test('with reuse: requests below ARENA_MIN_RECORD never check out an arena, even with room in one; from ARENA_MIN_RECORD on they do', () => {
+  assert.equal(ARENA_MIN_RECORD, 8 * 1024);
+  emptyPool();
+  sharedAlloc(ARENA_SIZE); // a fresh shared slab next, so adjacency below is exact
+  const a = new OutputArenas();
+  a.enableReuse();
+  const smallSizes = [1, 5 + 2 + 17, 100, 1500, 4096, ARENA_MIN_RECORD - 1];
+  const small = allocFilled(a, smallSizes, 500);
+  assert.equal(a.heldCount, 0, 'a small request checked out an arena');
+  // They are the shared slab: back to back, and a connection without reuse gets the next bytes.
+  for (let i = 1; i < small.length; i++) {
+    assert.equal(small[i]!.region.buffer, small[0]!.region.buffer);
+    assert.equal(small[i]!.region.byteOffset, small[i - 1]!.region.byteOffset + smallSizes[i - 1]!);
+  }
+  const plain = sharedAlloc(7);
+  assert.equal(plain.buffer, small[0]!.region.buffer);
+  assert.equal(plain.byteOffset, small.at(-1)!.region.byteOffset + ARENA_MIN_RECORD - 1);
+
+  const bulk = a.alloc(ARENA_MIN_RECORD); // exactly the threshold: an arena
+  assert.equal(a.heldCount, 1);
+  assert.equal(bulk.buffer.byteLength, ARENA_SIZE);
+  assert.equal(bulk.byteOffset, 0);
+  assert.notEqual(bulk.buffer, plain.buffer);
+  // With an arena checked out and room in it, small requests still go to the shared slab...
+  const between = allocFilled(a, [100, ARENA_MIN_RECORD - 1], 600);
+  for (const x of between) assert.notEqual(x.region.buffer, bulk.buffer, 'a small request was put in the arena');
+  assert.equal(a.heldCount, 1);
+  // ...so the next bulk request follows the first one directly in the arena.
+  const bulk2 = a.alloc(FULL_RECORD);
+  assert.equal(bulk2.buffer, bulk.buffer);
+  assert.equal(bulk2.byteOffset, ARENA_MIN_RECORD);
+  a.release();
+  assert.equal(a.heldCount, 0);
+
+  // A chatty connection: 100 release cycles of small records never hold an arena.
+  const all = [...small, ...between];
+  for (let cycle = 0; cycle < 100; cycle++) {
+    all.push(...allocFilled(a, mixedSizes(10, cycle).map((n) => Math.min(n, ARENA_MIN_RECORD - 1)), 1000 + 10 * cycle));
+    assert.equal(a.heldCount, 0, `cycle ${cycle}: a small request checked out an arena`);
+    a.release();
+  }
+  assertDisjoint(all.map((x) => x.region));
+  assertIntact(all, 'small requests');
 });
 
 // ---- through RecordWriter (needs the seal-into AEAD) ------------------------------------------
@@ -276,13 +328,13 @@ test('RecordWriter.releaseTaken() does nothing while chunks are queued; after ta
   emptyPool(); // so a wrongly released arena would come straight back and be overwritten
   const w = writerWith(k, true);
   const reader = readerFor();
-  const a = fill(3000, 1);
+  const a = fill(BULK_FRAGMENT, 1); // bulk-sized: smaller records never use arenas
   w.seal(T.application_data, a);
   const arenas = (w as unknown as { arenas: OutputArenas }).arenas;
   assert.equal(arenas.heldCount, 1);
   w.releaseTaken(); // queued, not taken: must keep the arena
   assert.equal(arenas.heldCount, 1, 'releaseTaken() released while chunks were still queued');
-  const b = fill(3000, 2);
+  const b = fill(BULK_FRAGMENT + 1000, 2);
   w.seal(T.application_data, b);
   const out1 = w.take();
   assert.equal(out1.length, 1, 'two adjacent records are one chunk');
@@ -293,7 +345,7 @@ test('RecordWriter.releaseTaken() does nothing while chunks are queued; after ta
 
   w.releaseTaken();
   assert.equal(arenas.heldCount, 0);
-  const c = fill(3000, 3);
+  const c = fill(16384, 3);
   w.seal(T.application_data, c);
   const out2 = w.take();
   assert.equal(out2[0]!.buffer, out1[0]!.buffer, 'after take() and releaseTaken() the arena was not reused');
@@ -302,49 +354,126 @@ test('RecordWriter.releaseTaken() does nothing while chunks are queued; after ta
   assert.ok(bytesEqual(reader.read(out2)[0]!, c));
 });
 
-test('RecordWriter with reuse: 400 release cycles of mixed records (some without release) all decrypt, and arenas recur', (t) => {
+test('RecordWriter with reuse: small records (handshake flights, chatty writes, small max fragment) never check out an arena; a record of ARENA_MIN_RECORD bytes does', (t) => {
   const k = arenaAead(t);
   if (!k) return;
   emptyPool();
   const w = writerWith(k, true);
+  const arenas = (w as unknown as { arenas: OutputArenas }).arenas;
+  const reader = readerFor();
+  const sent: Uint8Array[] = [];
+  for (const n of [1, 5, 100, 1000, 4000, BULK_FRAGMENT - 1]) {
+    const pt = fill(n, n);
+    sent.push(pt);
+    w.seal(T.application_data, pt);
+    assert.equal(arenas.heldCount, 0, `a ${n + RECORD_OVERHEAD}-byte record checked out an arena`);
+  }
+  assert.ok(bytesEqual(joined(reader.read(w.take())), joined(sent)));
+  w.releaseTaken();
+
+  // A bulk write cut into small records (a peer's record_size_limit, setMaxSendFragment) stays out too.
+  w.maxFragment = 4096;
+  const bulk = fill(64 * 1024, 7);
+  w.seal(T.application_data, bulk);
+  assert.equal(arenas.heldCount, 0, '4 KiB records checked out an arena');
+  const got = reader.read(w.take());
+  assert.equal(got.length, 16);
+  assert.ok(bytesEqual(joined(got), bulk));
+  w.releaseTaken();
+  w.maxFragment = 16384;
+
+  // Exactly ARENA_MIN_RECORD bytes on the wire: an arena, the record at its start.
+  const first = fill(BULK_FRAGMENT, 8);
+  w.seal(T.application_data, first);
+  assert.equal(arenas.heldCount, 1, 'a bulk-sized record did not check out an arena');
+  const out = w.take();
+  assert.equal(out.length, 1);
+  assert.equal(out[0]!.length, ARENA_MIN_RECORD);
+  assert.equal(out[0]!.byteOffset, 0);
+  assert.equal(out[0]!.buffer.byteLength, ARENA_SIZE);
+  assert.ok(bytesEqual(reader.read(out)[0]!, first));
+  w.releaseTaken();
+  assert.equal(arenas.heldCount, 0, 'an idle connection still holds an arena');
+});
+
+test('RecordWriter with reuse: 400 release cycles of mixed records (some without release) all decrypt; bulk records recur in a few arenas, small ones never enter them', (t) => {
+  const k = arenaAead(t);
+  if (!k) return;
+  emptyPool();
+  const w = writerWith(k, true);
+  const arenas = (w as unknown as { arenas: OutputArenas }).arenas;
   const reader = readerFor();
   const r = fill(4 * 400, 77);
-  const seen = new Set<ArrayBufferLike>();
+  const arenaBuffers = new Set<ArrayBufferLike>(); // buffers that carried bulk records
+  const smallBuffers = new Set<ArrayBufferLike>(); // buffers that carried small records
   let recurring = 0;
+  let maxHeld = 0;
   let total = 0;
+  let bytes = 0;
   let seed = 5000;
+  /**
+   * Takes the queue and sorts its chunks by the records in them (a chunk is a run of whole
+   * records; adjacent bulk records merge in an arena, adjacent small ones in the shared slab).
+   */
+  const takeAndSort = (lengths: number[]): Uint8Array[] => {
+    maxHeld = Math.max(maxHeld, arenas.heldCount);
+    const out = w.take();
+    let rec = 0;
+    for (const c of out) {
+      const bulk = lengths[rec]! >= ARENA_MIN_RECORD;
+      let covered = 0;
+      while (covered < c.length) {
+        assert.equal(lengths[rec]! >= ARENA_MIN_RECORD, bulk, 'a chunk mixes bulk and small records');
+        covered += lengths[rec++]!;
+      }
+      assert.equal(covered, c.length, 'a chunk does not end at a record boundary');
+      (bulk ? arenaBuffers : smallBuffers).add(c.buffer);
+    }
+    assert.equal(rec, lengths.length);
+    return out;
+  };
   for (let cycle = 0; cycle < 400; cycle++) {
     const sent: Uint8Array[] = [];
+    const lengths: number[] = [];
     const records = 1 + (r[4 * cycle]! % 24); // up to ~1.5 arenas of full records
     for (let i = 0; i < records; i++) {
-      const n = 1 + (((r[4 * cycle + 1]! << 8) | r[4 * cycle + 2]!) * (i + 1)) % 16384;
+      const x = ((r[4 * cycle + 1]! << 8) | r[4 * cycle + 2]!) * (i + 1);
+      // Every fourth record small (an alert, a small write), the others bulk-sized.
+      const n = i % 4 === 3 ? 1 + (x % (BULK_FRAGMENT - 1)) : BULK_FRAGMENT + (x % (16384 - BULK_FRAGMENT + 1));
       const pt = fill(n, seed++);
       sent.push(pt);
+      lengths.push(n + RECORD_OVERHEAD);
       w.seal(T.application_data, pt);
       // Sometimes release with records queued: must be ignored.
       if (i === 1 && cycle % 3 === 0) w.releaseTaken();
     }
-    const out = w.take();
-    const buffers = new Set(out.map((c) => c.buffer));
-    for (const b of buffers) if (seen.has(b)) recurring++;
-    for (const b of buffers) seen.add(b);
+    const before = new Set(arenaBuffers);
+    const out = takeAndSort(lengths);
+    for (const c of out) if (before.has(c.buffer)) recurring++;
     // The "kernel copy": the reader gets a copy now, as a socket that wrote everything would.
     const got = reader.read(out);
     total += got.length;
+    bytes += joined(sent).length;
     assert.ok(bytesEqual(joined(got), joined(sent)), `cycle ${cycle}: decrypted bytes differ`);
     // Every 7th cycle keeps its chunks (a busy socket): no release, the next records must not touch them.
     if (cycle % 7 === 6) {
       const kept = out.map((c) => ({ c, copy: c.slice() }));
       w.seal(T.application_data, fill(16384, seed++));
       w.seal(T.application_data, fill(16384, seed++));
-      const extra = w.take();
-      total += reader.read(extra).length;
+      total += reader.read(takeAndSort([FULL_RECORD, FULL_RECORD])).length;
+      bytes += 2 * 16384;
       for (const { c, copy } of kept) assert.ok(bytesEqual(c, copy), `cycle ${cycle}: a taken, unreleased chunk was overwritten`);
     }
     w.releaseTaken();
+    assert.equal(arenas.heldCount, 0, `cycle ${cycle}: arenas held after releaseTaken()`);
   }
   assert.ok(total > 4000);
-  assert.ok(recurring > 300, `arenas recurred in only ${recurring} cycles`);
-  // About 40 MiB in 400 cycles went through a handful of arenas (pool ≤ 4, held ≤ 8 each).
-  assert.ok(seen.size < 40, `${seen.size} distinct buffers for 400 cycles: memory is not being reused`);
+  assert.ok(bytes > 40 * 2 ** 20, `only ${bytes} bytes went through`);
+  assert.ok(maxHeld > 0 && maxHeld < HELD_LIMIT, `held ${maxHeld} arenas at most: the test never reached the shared-slab fallback`);
+  // Small records never shared a buffer with bulk ones: they stayed out of the arenas.
+  for (const b of smallBuffers) assert.ok(!arenaBuffers.has(b), 'a small record was sealed into an arena');
+  assert.ok(recurring > 300, `arenas recurred in only ${recurring} chunks`);
+  // Over 40 MiB of bulk records went through what the pool keeps plus what one cycle holds.
+  assert.ok(arenaBuffers.size <= POOL_LIMIT + maxHeld, `${arenaBuffers.size} distinct arenas for 400 cycles (pool ${POOL_LIMIT}, held at most ${maxHeld}): memory is not being reused`);
+  for (const b of arenaBuffers) assert.equal(b.byteLength, ARENA_SIZE);
 });
