@@ -96,6 +96,13 @@ export class HandshakeJoiner {
     if (this.chunks.length > 0 && this.head === this.chunks[0]!.length) this.dropFirst();
     this.total -= size;
     this.checked -= size;
+    // Nothing buffered: let go of the tail buffer (messages handed out keep their own views of
+    // it), so an established connection does not hold 4 KiB for post-handshake messages.
+    if (this.total === 0 && this.tailBuf !== null) {
+      this.tailBuf = null;
+      this.tailUsed = 0;
+      this.lastIsTail = false;
+    }
     return out;
   }
 

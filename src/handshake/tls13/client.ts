@@ -296,10 +296,11 @@ export class ExpectFinished implements HandshakeState {
       ownCertificate,
       peerVerdict: hs.verdict && { ok: hs.verdict.ok, code: hs.verdict.code, message: hs.verdict.message },
       resumed: false,
+      // Copies: views would keep the ServerHello and the handshake joiner's buffer alive.
       clientRandom: hs.offer.random,
-      serverRandom: hs.serverRandom,
+      serverRandom: hs.serverRandom.slice(),
       ownFinished: ownFin.verifyData,
-      peerFinished: fin.verifyData,
+      peerFinished: fin.verifyData.slice(),
     });
     return new ExpectTraffic(false, app, proof);
   }

@@ -370,10 +370,12 @@ export class ExpectClientFinished implements HandshakeState {
       ownCertificate: hs.cert.chain[0],
       peerVerdict: hs.verdict && { ok: hs.verdict.ok, code: hs.verdict.code, message: hs.verdict.message },
       resumed: false,
-      clientRandom: hs.ch.random,
+      // Copies: views would keep the whole ClientHello and the handshake joiner's buffer alive
+      // for the life of the connection (~4.4 KiB per idle connection).
+      clientRandom: hs.ch.random.slice(),
       serverRandom: hs.serverRandom,
       ownFinished: hs.ownFinished,
-      peerFinished: fin.verifyData,
+      peerFinished: fin.verifyData.slice(),
       peerSignatureSchemes: hs.ch.ext.signatureAlgorithms,
     });
     return new ExpectTraffic(true, hs.app, proof);
