@@ -42,7 +42,8 @@ export interface AeadKeyInto extends AeadKey {
   sealInto(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, innerType: number, out: Uint8Array, offset: number): number;
   /**
    * Writes the plaintext of ciphertext||tag at out[offset..] and returns its length, or -1 when
-   * authentication fails (the region is then wiped). The output may be the ciphertext's own bytes.
+   * authentication fails (the region then holds no unauthenticated plaintext: wiped, or never
+   * written). The output may be the ciphertext's own bytes.
    */
   openInto(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array, out: Uint8Array, offset: number): number;
 }

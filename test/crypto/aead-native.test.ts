@@ -359,7 +359,7 @@ test('directions: a sealing context cannot open nor an opening one seal; a key m
   const b = requireNative(t);
   if (!b) return;
   for (const [alg, keyLen, id] of ALGS) {
-    const key = new Uint8Array(randomBytes(keyLen)); // as the key schedule passes it (a Buffer: see the todo test below)
+    const key = new Uint8Array(randomBytes(keyLen)); // as the key schedule passes it (a Buffer key is tested on its own below)
     const nonce = randomBytes(12);
     const aad = Uint8Array.of(23, 3, 3, 0, 0);
     const pt = fill(64, 5);
@@ -395,7 +395,7 @@ const aadFor = (n: number) => Uint8Array.of(23, 3, 3, n >> 8, n & 0xff);
 
 /**
  * A key as the key schedule passes it: a plain Uint8Array (hkdfExpand's output). Not a Buffer:
- * Buffer.prototype.slice is a view, see the todo test on Buffer keys below.
+ * Buffer.prototype.slice is a view, see the test on Buffer keys below.
  */
 const keyBytes = (n: number) => new Uint8Array(randomBytes(n));
 
@@ -600,7 +600,7 @@ test('nodeAead() when built: bad offsets and too little room behave the same in 
 // so with a Buffer key every record after promotion is sealed under an all-zero key (and the
 // caller's Buffer is zeroed). The key schedule passes plain Uint8Arrays, so TLS connections are
 // not affected; a provider user passing randomBytes() output is. Fix: new Uint8Array(key).
-test('nodeAead() when built: a Buffer key is copied, not viewed: after promotion it still seals under the right key', { todo: 'TieredAeadKey/NativeAeadKey copy keys with slice(), a view for a Buffer' }, (t) => {
+test('nodeAead() when built: a Buffer key is copied, not viewed: after promotion it still seals under the right key', (t) => {
   if (!requireNative(t)) return;
   for (const [alg, keyLen] of ALGS) {
     const key = randomBytes(keyLen); // a Buffer
@@ -622,8 +622,8 @@ test('nodeAead() when built: a Buffer key is copied, not viewed: after promotion
 // A known gap (src/crypto/node/aead.ts, TieredAeadKey.sealInto before promotion): the native seal
 // refuses a nonce that is not 12 bytes (RangeError), but node:crypto seals AES-GCM with an 11-byte
 // nonce (GCM accepts any IV length) and throws a TypeError for ChaCha20-Poly1305. TLS always passes
-// 12 bytes (RFC 8446 §5.3), so this is a contract mismatch, not a wire bug; todo until src checks it.
-test('nodeAead() when built: a nonce that is not 12 bytes is a RangeError in the node:crypto phase too', { todo: 'TieredAeadKey.sealInto does not check the nonce length before promotion' }, (t) => {
+// 12 bytes (RFC 8446 §5.3), so this was a contract mismatch, not a wire bug.
+test('nodeAead() when built: a nonce that is not 12 bytes is a RangeError in the node:crypto phase too', (t) => {
   if (!requireNative(t)) return;
   for (const [alg, keyLen] of ALGS) {
     const k = tiered(alg, keyBytes(keyLen));

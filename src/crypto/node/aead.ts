@@ -103,7 +103,7 @@ class TieredAeadKey implements AeadKeyInto {
     key: Uint8Array,
     private readonly slow: AeadKeyWithParts,
   ) {
-    this.key = key.slice();
+    this.key = new Uint8Array(key); // a copy: a Buffer's slice() would be a view of the caller's bytes
   }
 
   /** The native key once this key has carried enough bytes, else null (use node:crypto). */
@@ -126,6 +126,7 @@ class TieredAeadKey implements AeadKeyInto {
   sealInto(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, innerType: number, out: Uint8Array, offset: number): number {
     const fast = this.native(plaintext.length);
     if (fast) return fast.sealInto(nonce, aad, plaintext, innerType, out, offset);
+    if (nonce.length !== AEAD_NONCE_LENGTH) throw new RangeError(`AEAD nonce must be ${AEAD_NONCE_LENGTH} bytes, got ${nonce.length}`);
     if (!Number.isInteger(innerType) || innerType < -1 || innerType > 255) throw new RangeError(`inner type ${innerType} out of range`);
     const parts = this.slow.sealParts(nonce, aad, innerType >= 0 ? [plaintext, TYPE_BYTES[innerType]!] : [plaintext]);
     let n = 0;

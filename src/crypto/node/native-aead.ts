@@ -55,7 +55,7 @@ class NativeAeadKey implements AeadKeyInto {
     key: Uint8Array,
     private readonly native: NativeBinding,
   ) {
-    this.key = key.slice(); // the caller's bytes may be reused or wiped
+    this.key = new Uint8Array(key); // a copy (a Buffer's slice() would be a view): the caller may wipe its bytes
   }
 
   private context(encrypt: boolean): object {
