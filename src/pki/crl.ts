@@ -47,7 +47,7 @@ function normSerial(b: Uint8Array): string {
 /** Parses one DER CRL. @throws PkiError('ERR_BAD_CRL') */
 export function parseCrl(der: Uint8Array): ParsedCrl {
   try {
-    der = der.slice();
+    der = new Uint8Array(der); // a copy, also when the caller passed a Buffer (whose slice() is a view)
     const top = readTop(der);
     const [tbsTlv] = childrenOf(der, top);
     const tbsParts = childrenOf(der, tbsTlv!);

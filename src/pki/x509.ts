@@ -154,7 +154,7 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
   if (der.length > MAX_CERT_SIZE) throw bad(`certificate of ${der.length} bytes exceeds ${MAX_CERT_SIZE}`);
   let cert: ParsedCertificate;
   try {
-    cert = parseUncached(der.slice());
+    cert = parseUncached(new Uint8Array(der)); // a copy (a Buffer's slice() is a view): the cache outlives the caller's bytes
   } catch (e) {
     if (e instanceof TlsError) throw e;
     throw bad(`cannot parse certificate: ${(e as Error).message}`);

@@ -298,9 +298,9 @@ export class ExpectFinished implements HandshakeState {
       resumed: false,
       // Copies: views would keep the ServerHello and the handshake joiner's buffer alive.
       clientRandom: hs.offer.random,
-      serverRandom: hs.serverRandom.slice(),
+      serverRandom: new Uint8Array(hs.serverRandom),
       ownFinished: ownFin.verifyData,
-      peerFinished: fin.verifyData.slice(),
+      peerFinished: new Uint8Array(fin.verifyData),
     });
     return new ExpectTraffic(false, app, proof);
   }

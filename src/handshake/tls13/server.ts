@@ -372,10 +372,10 @@ export class ExpectClientFinished implements HandshakeState {
       resumed: false,
       // Copies: views would keep the whole ClientHello and the handshake joiner's buffer alive
       // for the life of the connection (~4.4 KiB per idle connection).
-      clientRandom: hs.ch.random.slice(),
+      clientRandom: new Uint8Array(hs.ch.random),
       serverRandom: hs.serverRandom,
       ownFinished: hs.ownFinished,
-      peerFinished: fin.verifyData.slice(),
+      peerFinished: new Uint8Array(fin.verifyData),
       peerSignatureSchemes: hs.ch.ext.signatureAlgorithms,
     });
     return new ExpectTraffic(true, hs.app, proof);
