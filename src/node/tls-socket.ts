@@ -292,6 +292,7 @@ export class TLSSocket extends TLSSocketStream {
     const neg = this.conn!.negotiated!;
     this.secureEstablished = true;
     clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = undefined; // a cleared Timeout still holds its closure and this socket's context
     this.alpnProtocol = neg.alpnProtocol ?? false;
     this.npnProtocol = false;
     // Node: the name received (server) or sent (client), false when there was none.
