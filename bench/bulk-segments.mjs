@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+// CPU per MB of a TLS server receiving one long bulk transfer, per 64 MiB segment: shows warm-up
+// (JIT, heap growth) apart from the steady state, which whole-run averages mix together.
+// The client is always node:tls (64 KiB writes); the server is node:tls or ts-tls, each in its own
+// process. Absolute figures drift on a shared machine: compare the two lines of one run.
+//
+//   npm run build && node bench/bulk-segments.mjs [--mib 1024] [--gc-after-mib 32]
+//
+// --gc-after-mib N makes the server call gc() twice after N MiB (as the shared harness does
+// before it measures), to show what a forced full GC costs each implementation afterwards.
+import { fork } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const SELF = fileURLToPath(import.meta.url);
+const OURS = path.join(path.dirname(SELF), '..', 'dist', 'index.js');
+const SEGMENT = 64 * 1024 * 1024;
+const arg = (name, def) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : def;
+};
+
+async function server({ impl, key, cert, gcAfter }) {
+  const tls = impl === 'node:tls' ? (await import('node:tls')).default : ((m) => m.default ?? m)(await import(pathToFileURL(impl).href));
+  const segments = [];
+  const srv = tls.createServer({ key, cert }, (s) => {
+    let n = 0;
+    let next = SEGMENT;
+    let c0 = null;
+    s.on('data', (d) => {
+      if (gcAfter && n < gcAfter && n + d.length >= gcAfter && globalThis.gc) {
+        globalThis.gc();
+        globalThis.gc();
+      }
+      c0 ??= process.cpuUsage();
+      n += d.length;
+      if (n >= next) {
+        const c = process.cpuUsage(c0);
+        segments.push((c.user + c.system) / 1e3 / (SEGMENT / 1e6));
+        c0 = process.cpuUsage();
+        next += SEGMENT;
+      }
+    });
+    s.on('end', () => {
+      s.end();
+      process.send({ segments });
+    });
+  });
+  srv.listen(0, '127.0.0.1', () => process.send({ port: srv.address().port }));
+}
+
+async function client({ port, mib }) {
+  const tls = (await import('node:tls')).default;
+  const chunk = Buffer.alloc(64 * 1024, 0x61);
+  const total = mib * 1024 * 1024;
+  const s = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false });
+  await new Promise((r, j) => { s.once('secureConnect', r); s.once('error', j); });
+  let sent = 0;
+  s.resume();
+  const pump = () => {
+    while (sent < total) {
+      sent += chunk.length;
+      if (!s.write(chunk)) return s.once('drain', pump);
+    }
+    s.end();
+  };
+  pump();
+  s.on('close', () => process.exit(0));
+}
+
+const once = (child) => new Promise((resolve, reject) => {
+  const t = setTimeout(() => reject(new Error('no answer within 120 s')), 120_000);
+  child.once('message', (m) => { clearTimeout(t); resolve(m); });
+});
+
+async function main() {
+  const role = arg('role');
+  if (role) {
+    process.once('message', (p) => (role === 'server' ? server(p) : client(p)).catch((e) => { console.error(e); process.exit(1); }));
+    return;
+  }
+  const mib = Number(arg('mib', '1024'));
+  const gcAfter = Number(arg('gc-after-mib', '0')) * 1024 * 1024;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-tls-seg-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${dir}/k.pem`, '-out', `${dir}/c.pem`, '-days', '2', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+  const key = fs.readFileSync(`${dir}/k.pem`, 'utf8');
+  const cert = fs.readFileSync(`${dir}/c.pem`, 'utf8');
+  fs.rmSync(dir, { recursive: true, force: true });
+  for (const [name, impl] of [['node:tls', 'node:tls'], ['ts-tls', OURS]]) {
+    const srv = fork(SELF, ['--role', 'server'], { execArgv: gcAfter ? ['--expose-gc'] : [] });
+    srv.send({ impl, key, cert, gcAfter });
+    const { port } = await once(srv);
+    const cli = fork(SELF, ['--role', 'client']);
+    cli.send({ port, mib });
+    const { segments } = await once(srv);
+    srv.kill();
+    cli.kill();
+    console.log(`${name.padEnd(8)} server CPU ms/MB per 64 MiB: ${segments.map((x) => x.toFixed(2)).join(' ')}`);
+  }
+}
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
