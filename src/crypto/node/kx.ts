@@ -3,7 +3,7 @@
  * points, and the RFC 7919 FFDHE groups. Every failure caused by the peer's share is a
  * TlsError(illegal_parameter); node's own error text is kept in the message.
  */
-import { createDiffieHellman, createECDH, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type DiffieHellman, type ECDH, type KeyObject } from 'node:crypto';
+import { createDiffieHellman, createECDH, createPrivateKey, createPublicKey, diffieHellman, randomBytes, type DiffieHellman, type ECDH, type KeyObject } from 'node:crypto';
 import type { KeyShare } from '../provider.js';
 import { TlsError } from '../../util/errors.js';
 import { AlertDescription, NamedGroup } from '../../wire/registry.js';
@@ -148,14 +148,22 @@ function specFor(group: number): GroupSpec {
   return spec;
 }
 
+function okpShare(group: number, spec: OkpSpec, privateKey: Uint8Array): KeyShare {
+  const der = Buffer.concat([Buffer.from(spec.pkcs8Prefix, 'hex'), privateKey]);
+  const priv = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  der.fill(0); // the private key's only copy now lives in the KeyObject
+  return new OkpShare(group, spec, priv, createPublicKey(priv));
+}
+
 /** A fresh ephemeral share for `group`. */
 export function generateKeyShare(group: number): KeyShare {
   const spec = specFor(group);
   switch (spec.kind) {
-    case 'okp': {
-      const kp = spec.crv === 'X25519' ? generateKeyPairSync('x25519') : generateKeyPairSync('x448');
-      return new OkpShare(group, spec, kp.privateKey, kp.publicKey);
-    }
+    case 'okp':
+      // RFC 7748 §6: the private key is len random bytes (the function clamps them). Not
+      // generateKeyPairSync: in Node 20 its job object, collected later, locks the key's mutex
+      // and can deadlock a GC that runs while diffieHellman() holds it (signatures.ts).
+      return okpShare(group, spec, randomBytes(spec.len));
     case 'ec': {
       const ecdh = createECDH(spec.curve);
       ecdh.generateKeys();
@@ -177,9 +185,7 @@ export function keyShareFromPrivateKey(group: number, privateKey: Uint8Array): K
   const spec = specFor(group);
   if (spec.kind === 'okp') {
     if (privateKey.length !== spec.len) throw new RangeError(`${spec.crv} private key must be ${spec.len} bytes`);
-    const der = Buffer.concat([Buffer.from(spec.pkcs8Prefix, 'hex'), privateKey]);
-    const priv = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
-    return new OkpShare(group, spec, priv, createPublicKey(priv));
+    return okpShare(group, spec, privateKey);
   }
   if (spec.kind === 'ec') {
     const ecdh = createECDH(spec.curve);

@@ -222,23 +222,35 @@ export function loadSigningKey(key: Uint8Array | string, passphrase?: string): S
   return new NodeSigningKey(obj);
 }
 
+/**
+ * Node 20 bug worked around here: generateKeyPairSync() leaves a key-generation job object for the
+ * GC whose destructor locks the generated key's mutex, and using the returned KeyObject (export,
+ * sign, diffieHellman) holds that same mutex while allocating. A GC at that moment deadlocks the
+ * process (caught in CI: main thread blocked in ~KeyGenJob inside a GC weak callback). So the job
+ * hands back encoded DER only and the key we use is imported fresh, sharing nothing with the job.
+ */
+
+const SPKI_DER = { type: 'spki', format: 'der' } as const;
+const PKCS8_DER = { type: 'pkcs8', format: 'der' } as const;
+
 export function generateSigningKey(spec: KeyGenSpec): GeneratedKey {
-  let priv: KeyObject;
+  let der: Buffer;
   switch (spec.type) {
     case 'rsa':
-      priv = generateKeyPairSync('rsa', { modulusLength: spec.bits }).privateKey;
+      der = generateKeyPairSync('rsa', { modulusLength: spec.bits, publicKeyEncoding: SPKI_DER, privateKeyEncoding: PKCS8_DER }).privateKey;
       break;
     case 'ec':
-      priv = generateKeyPairSync('ec', { namedCurve: spec.curve }).privateKey;
+      der = generateKeyPairSync('ec', { namedCurve: spec.curve, publicKeyEncoding: SPKI_DER, privateKeyEncoding: PKCS8_DER }).privateKey;
       break;
     case 'ed25519':
-      priv = generateKeyPairSync('ed25519').privateKey;
+      der = generateKeyPairSync('ed25519', { publicKeyEncoding: SPKI_DER, privateKeyEncoding: PKCS8_DER }).privateKey;
       break;
     case 'ed448':
-      priv = generateKeyPairSync('ed448').privateKey;
+      der = generateKeyPairSync('ed448', { publicKeyEncoding: SPKI_DER, privateKeyEncoding: PKCS8_DER }).privateKey;
       break;
     default:
       throw keyError(`unsupported key spec ${JSON.stringify(spec)}`);
   }
+  const priv = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
   return { key: new NodeSigningKey(priv), pkcs8Pem: priv.export({ format: 'pem', type: 'pkcs8' }) as string };
 }
