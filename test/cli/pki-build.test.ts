@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { X509Certificate, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +22,7 @@ import {
   signCsr,
 } from '../../src/pki/build/index.js';
 import { makeTestPki } from '../fixtures/certs.js';
+import { safeKeyPair } from '../support/keys.js';
 
 const provider = nodeCryptoProvider();
 const dir = mkdtempSync(join(tmpdir(), 'ts-tls-build-'));
@@ -205,7 +206,7 @@ test('IP addresses: strict parsing of v4 and v6, bad SANs refused', () => {
 });
 
 test('an existing key can be certified (PEM in, same PEM out)', () => {
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const { privateKey } = safeKeyPair('ec', { namedCurve: 'P-256' });
   const pem = privateKey.export({ type: 'sec1', format: 'pem' }) as string;
   const c = createSelfSigned({ provider, key: { pem }, dns: ['k.test'] });
   assert.equal(c.keyPem, pem);

@@ -2,7 +2,7 @@
 // signatures for every scheme, private-key loading in every format.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createECDH, createPublicKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { createECDH, createPublicKey, randomBytes, sign } from 'node:crypto';
 import { nodeCryptoProvider, keyShareFromPrivateKey } from '../../src/crypto/node/index.js';
 import { nodeCryptoAead, PROMOTE_AFTER_BYTES } from '../../src/crypto/node/aead.js';
 import { nativeAeadBinding } from '../../src/crypto/node/native-aead.js';
@@ -13,6 +13,7 @@ import { TlsError } from '../../src/util/errors.js';
 import { concatBytes, fromHex, toHex, utf8 } from '../../src/util/bytes.js';
 import { AlertDescription, NamedGroup as G, SignatureScheme as S } from '../../src/wire/registry.js';
 import { RFC5869_CASES } from './rfc5869-vectors.js';
+import { safeKeyPair } from '../support/keys.js';
 
 const p = nodeCryptoProvider();
 const illegal = (e: any) => e?.name === 'TlsError' && e.alert === AlertDescription.illegal_parameter;
@@ -250,7 +251,7 @@ test('signatures: sign/verify round trip for every key type and scheme; tamperin
     p.generateSigningKey({ type: 'ec', curve: 'P-521' }).key,
     p.generateSigningKey({ type: 'ed25519' }).key,
     p.generateSigningKey({ type: 'ed448' }).key,
-    p.loadSigningKey(generateKeyPairSync('rsa-pss', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs8' }) as string),
+    p.loadSigningKey(safeKeyPair('rsa-pss', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs8' }) as string),
   ];
   const covered = new Set<number>();
   const msg = utf8.encode('TLS 1.3, server CertificateVerify\0 transcript hash');
@@ -283,19 +284,19 @@ test('signatures: sign/verify round trip for every key type and scheme; tamperin
 test('signatures: SHA-1 schemes verify signatures made by node:crypto (certificates, TLS 1.2)', async () => {
   const { sign } = await import('node:crypto');
   const msg = utf8.encode('old certificate');
-  const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 });
-  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const rsa = safeKeyPair('rsa', { modulusLength: 1024 });
+  const ec = safeKeyPair('ec', { namedCurve: 'P-256' });
   const spki = (k: any) => new Uint8Array(k.export({ format: 'der', type: 'spki' }));
   assert.equal(p.verifySignature(S.rsa_pkcs1_sha1, spki(rsa.publicKey), msg, sign('sha1', msg, rsa.privateKey)), true);
   assert.equal(p.verifySignature(S.ecdsa_sha1, spki(ec.publicKey), msg, sign('sha1', msg, ec.privateKey)), true);
   // ECDSA in TLS 1.2 / certificates: a P-384 key with SHA-256 verifies (curve binding is TLS 1.3's check).
-  const ec384 = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+  const ec384 = safeKeyPair('ec', { namedCurve: 'P-384' });
   assert.equal(p.verifySignature(S.ecdsa_secp256r1_sha256, spki(ec384.publicKey), msg, sign('sha256', msg, ec384.privateKey)), true);
 });
 
 test('keys: PKCS#1, PKCS#8, SEC1 in PEM and DER, encrypted PEM and DER; schemes by key type', () => {
-  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-  const ec = generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey;
+  const rsa = safeKeyPair('rsa', { modulusLength: 2048 }).privateKey;
+  const ec = safeKeyPair('ec', { namedCurve: 'P-384' }).privateKey;
   const forms: [string, Uint8Array | string, string?][] = [
     ['rsa pkcs1 pem', rsa.export({ format: 'pem', type: 'pkcs1' }) as string],
     ['rsa pkcs1 der', new Uint8Array(rsa.export({ format: 'der', type: 'pkcs1' }))],
@@ -329,9 +330,9 @@ test('keys: PKCS#1, PKCS#8, SEC1 in PEM and DER, encrypted PEM and DER; schemes 
   assert.throws(() => p.loadSigningKey(forms[5]![1], 'wrong'), (e: any) => e.code === 'ERR_OSSL_BAD_DECRYPT');
   assert.throws(() => p.loadSigningKey(Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x00)), (e: any) => e.code === 'ERR_TLS_BAD_KEY');
   assert.throws(() => p.loadSigningKey('not a key'), (e: any) => e.code === 'ERR_TLS_BAD_KEY');
-  const x25519 = generateKeyPairSync('x25519').privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
+  const x25519 = safeKeyPair('x25519').privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
   assert.throws(() => p.loadSigningKey(x25519), (e: any) => e.code === 'ERR_TLS_BAD_KEY', 'X25519 cannot sign');
-  const small = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
+  const small = safeKeyPair('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
   assert.ok(!p.loadSigningKey(small).schemes.includes(S.rsa_pss_rsae_sha512), 'RSA-1024 cannot do PSS with SHA-512');
 });
 
@@ -355,13 +356,13 @@ test('signatures with { tls13: true }: ECDSA curve bound to the scheme, PKCS#1 v
   const { sign } = await import('node:crypto');
   const msg = utf8.encode('CertificateVerify content');
   const spki = (k: any) => new Uint8Array(k.export({ format: 'der', type: 'spki' }));
-  const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+  const p384 = safeKeyPair('ec', { namedCurve: 'P-384' });
   const sha256With384 = sign('sha256', msg, p384.privateKey);
   assert.equal(p.verifySignature(S.ecdsa_secp256r1_sha256, spki(p384.publicKey), msg, sha256With384), true, 'TLS 1.2: fine');
   assert.equal(p.verifySignature(S.ecdsa_secp256r1_sha256, spki(p384.publicKey), msg, sha256With384, { tls13: true }), false, 'TLS 1.3: curve mismatch');
   const right = sign('sha384', msg, p384.privateKey);
   assert.equal(p.verifySignature(S.ecdsa_secp384r1_sha384, spki(p384.publicKey), msg, right, { tls13: true }), true);
-  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const rsa = safeKeyPair('rsa', { modulusLength: 2048 });
   const pkcs1 = sign('sha256', msg, rsa.privateKey);
   assert.equal(p.verifySignature(S.rsa_pkcs1_sha256, spki(rsa.publicKey), msg, pkcs1), true);
   assert.equal(p.verifySignature(S.rsa_pkcs1_sha256, spki(rsa.publicKey), msg, pkcs1, { tls13: true }), false);
@@ -375,7 +376,7 @@ test('signatures with { tls13: true }: ECDSA curve bound to the scheme, PKCS#1 v
 const cvProvider = nodeCryptoProvider();
 
 function fixture(curve: 'P-256' | 'P-384') {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: curve });
+  const { privateKey, publicKey } = safeKeyPair('ec', { namedCurve: curve });
   const spki = new Uint8Array(publicKey.export({ type: 'spki', format: 'der' }));
   const verifier: CertificateVerifier = {
     publicKeyOf: () => spki,
