@@ -6,17 +6,17 @@
 //
 // Without the addon the native tests are skipped loudly; in CI (TS_TLS_REQUIRE_PEERS=1) a missing
 // addon fails them, since .ci/run builds it. TS_TLS_NATIVE=0 (the CI node:crypto run) skips them.
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { nativeAead, nativeAeadBinding } from '../../src/crypto/node/native-aead.js';
+import { nativeAead } from '../../src/crypto/node/native-aead.js';
 import { nodeAead, nodeCryptoAead, PROMOTE_AFTER_BYTES } from '../../src/crypto/node/aead.js';
 import { hasAeadInto, type AeadAlgorithm, type AeadKeyInto } from '../../src/crypto/provider.js';
 import { bytesEqual, concatBytes, toHex } from '../../src/util/bytes.js';
-
-type Binding = NonNullable<ReturnType<typeof nativeAeadBinding>>;
+import { requireNative } from '../support/native.js';
+import { patternBytes } from '../support/peers.js';
 
 const ALGS: readonly [AeadAlgorithm, number, number][] = [
   ['aes-128-gcm', 16, 0],
@@ -25,38 +25,19 @@ const ALGS: readonly [AeadAlgorithm, number, number][] = [
 ];
 const TAG = 16;
 
-/** The addon, or null after a loud skip; a missing addon fails in CI, where it must have been built. */
-function requireNative(t: TestContext): Binding | null {
-  const b = nativeAeadBinding();
-  if (b !== null) return b;
-  if (process.env.TS_TLS_NATIVE === '0') {
-    t.skip('native AEAD disabled by TS_TLS_NATIVE=0 (this run tests the node:crypto path)');
-    return null;
-  }
-  const msg = 'native AEAD not built: native/aead/build/Release/ts_tls_aead.node is missing (run node scripts/build-native.mjs); native tests SKIPPED';
-  if (process.env.TS_TLS_REQUIRE_PEERS === '1') throw new Error(msg);
-  console.warn(`\n*** ${msg} ***\n`);
-  t.skip(msg);
-  return null;
-}
-
 function native(alg: AeadAlgorithm, key: Uint8Array): AeadKeyInto {
   const k = nativeAead(alg, key);
   assert.ok(k, 'nativeAead() returned null although the binding loaded');
   return k;
 }
 
-/** Deterministic filler (xorshift32), so fast-check shrinks and replays 16 KiB plaintexts cheaply. */
+/**
+ * Deterministic filler, so fast-check shrinks and replays 16 KiB plaintexts cheaply: patternBytes
+ * seeded `seed | 1` (the bytes these tests always had), copied out of the Buffer into a plain
+ * Uint8Array of its own (a small Buffer is a view into Node's pool, and its slice() is no copy).
+ */
 function fill(len: number, seed: number): Uint8Array {
-  const out = new Uint8Array(len);
-  let x = seed | 1;
-  for (let i = 0; i < len; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
+  return new Uint8Array(patternBytes(len, seed | 1));
 }
 
 const same = (a: Uint8Array, b: Uint8Array, msg?: string) => assert.ok(bytesEqual(a, b), msg ?? `${toHex(a.subarray(0, 32))}… != ${toHex(b.subarray(0, 32))}…`);

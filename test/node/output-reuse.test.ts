@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import { describe, it, type TestContext } from 'node:test';
-import { nativeAeadBinding } from '../../src/crypto/node/native-aead.js';
 import tls, { TLSSocket } from '../../src/index.js';
+import { nativeLoaded } from '../support/native.js';
 import { patternBytes } from '../support/peers.js';
 import { listen, localhostCert, once } from './helpers.js';
 
@@ -136,15 +136,10 @@ const isOurs = (s: Sock) => s instanceof TLSSocket;
  * (TS_TLS_REQUIRE_PEERS=1), which builds the addon, that is a failure.
  */
 function arenasInUse(t: TestContext): boolean {
-  if (nativeAeadBinding() !== null) return true;
-  if (process.env.TS_TLS_NATIVE === '0') {
-    t.diagnostic('TS_TLS_NATIVE=0: records do not use arenas; release counts not checked');
-    return false;
-  }
-  const msg = 'native AEAD not built (node scripts/build-native.mjs): records do not use arenas, release counts NOT CHECKED';
-  if (process.env.TS_TLS_REQUIRE_PEERS === '1') throw new Error(msg);
-  console.warn(`\n*** ${msg} ***\n`);
-  return false;
+  return nativeLoaded(t, {
+    untested: 'records do not use arenas, release counts NOT CHECKED',
+    disabled: 'TS_TLS_NATIVE=0: records do not use arenas; release counts not checked',
+  });
 }
 
 /** A connected pair; the caller destroys both and closes the server. */

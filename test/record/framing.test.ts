@@ -13,6 +13,7 @@ import { MAX_EMPTY_RECORDS_IN_A_ROW } from '../../src/record/limits.js';
 import { concatBytes, toHex } from '../../src/util/bytes.js';
 import type { AeadAlgorithm, AeadKey } from '../../src/crypto/provider.js';
 import { AlertDescription as A, ContentType as T } from '../../src/wire/registry.js';
+import { requireNative } from '../support/native.js';
 
 const p = nodeCryptoProvider();
 const key16 = new Uint8Array(16).fill(7);
@@ -25,17 +26,8 @@ const nodeAes = () => nodeCryptoAead('aes-128-gcm', key16);
 
 /** The native AES-128-GCM key, or null after a loud skip (a failure in CI, which builds the addon). */
 function nativeAes(t: TestContext): AeadKey | null {
-  const k = nativeAead('aes-128-gcm', key16);
-  if (k !== null) return k;
-  if (process.env.TS_TLS_NATIVE === '0') {
-    t.skip('native AEAD disabled by TS_TLS_NATIVE=0 (this run tests the node:crypto path)');
-    return null;
-  }
-  const msg = 'native AEAD not built: native/aead/build/Release/ts_tls_aead.node is missing (node scripts/build-native.mjs); native layout test SKIPPED';
-  if (process.env.TS_TLS_REQUIRE_PEERS === '1') throw new Error(msg);
-  console.warn(`\n*** ${msg} ***\n`);
-  t.skip(msg);
-  return null;
+  if (!requireNative(t, { untested: 'native layout test SKIPPED' })) return null;
+  return nativeAead('aes-128-gcm', key16); // non-null: the binding loaded
 }
 
 /** Payload lengths of the whole records in `chunk`; fails when a record straddles its end. */
