@@ -49,6 +49,16 @@ class NodeAeadKey implements AeadKeyWithParts {
     this.name = algorithm as CipherGCMTypes;
   }
 
+  /** The key bytes, for a TieredAeadKey's promotion (this module only; the native key copies them). */
+  keyBytes(): Uint8Array {
+    return this.key;
+  }
+
+  /** After promotion this key is never used again: no second copy of the secret stays around. */
+  wipe(): void {
+    this.key.fill(0);
+  }
+
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array[] {
     const c = createCipheriv(this.name, this.key, nonce, CIPHER_OPTIONS);
     c.setAAD(aad);
@@ -96,22 +106,18 @@ const TYPE_BYTES: Uint8Array[] = Array.from({ length: 256 }, (_, i) => Uint8Arra
 class TieredAeadKey implements AeadKeyInto {
   private fast: AeadKeyInto | null = null;
   private untilPromotion = PROMOTE_AFTER_BYTES;
-  private key: Uint8Array | null;
 
   constructor(
     readonly algorithm: AeadAlgorithm,
-    key: Uint8Array,
-    private readonly slow: AeadKeyWithParts,
-  ) {
-    this.key = new Uint8Array(key); // a copy: a Buffer's slice() would be a view of the caller's bytes
-  }
+    // Holds the only JS copy of the key until promotion (one copy per key, not two).
+    private readonly slow: NodeAeadKey,
+  ) {}
 
   /** The native key once this key has carried enough bytes, else null (use node:crypto). */
   private native(bytes: number): AeadKeyInto | null {
-    if (this.fast !== null || (this.untilPromotion -= bytes) > 0 || this.key === null) return this.fast;
-    this.fast = nativeAead(this.algorithm, this.key);
-    this.key.fill(0);
-    this.key = null;
+    if (this.fast !== null || (this.untilPromotion -= bytes) > 0) return this.fast;
+    this.fast = nativeAead(this.algorithm, this.slow.keyBytes()); // copies the bytes into OpenSSL's context
+    if (this.fast !== null) this.slow.wipe();
     return this.fast;
   }
 
@@ -157,7 +163,7 @@ export function nodeAead(alg: AeadAlgorithm, key: Uint8Array): AeadKey {
   if (!(alg in KEY_LENGTH)) throw new RangeError(`unsupported AEAD ${String(alg)}`);
   if (key.length !== KEY_LENGTH[alg]) throw new RangeError(`${alg} needs a ${KEY_LENGTH[alg]}-byte key, got ${key.length}`);
   const slow = new NodeAeadKey(alg, key);
-  return nativeAeadBinding() ? new TieredAeadKey(alg, key, slow) : slow;
+  return nativeAeadBinding() ? new TieredAeadKey(alg, slow) : slow;
 }
 
 /** node:crypto alone, whatever the addon (tests compare the two). */
