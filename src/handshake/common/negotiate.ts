@@ -9,9 +9,6 @@ import { TlsError } from '../../util/errors.js';
 import { AlertDescription, ProtocolVersion, SignatureScheme } from '../../wire/registry.js';
 import type { KeyShareEntry } from '../../wire/types.js';
 
-/** The versions the engine can speak today; TLS 1.2 joins this list with its state machine. */
-export const IMPLEMENTED_VERSIONS: readonly number[] = [ProtocolVersion.TLSv1_3];
-
 /** Versions in [min, max], newest first (the order a ClientHello lists them in supported_versions). */
 export function versionsInRange(min: number, max: number): number[] {
   const out: number[] = [];

@@ -182,7 +182,3 @@ export function expectType<T extends HandshakeMessage['type']>(m: DecodedHandsha
   if (m.msg.type !== type) throw unexpectedMessage(expected, m.msg);
   return m.msg as Extract<HandshakeMessage, { type: T }>;
 }
-
-export function fail(alert: number, reason: string, message: string): TlsError {
-  return new TlsError(alert, reason, message);
-}
