@@ -31,6 +31,7 @@ import {
   Version,
 } from '@peculiar/asn1-x509';
 import type { CryptoProvider, KeyGenSpec, SigningKey } from '../../crypto/provider.js';
+import { bytesEqual } from '../../util/bytes.js';
 import { decodePem, encodePem } from '../pem.js';
 import { algorithmIdentifierFor, certificateSchemeFor, keyIdentifier, parseSpki } from './algorithms.js';
 import { asnGuard, PkiBuildError } from './errors.js';
@@ -227,7 +228,7 @@ export function issuerFrom(provider: CryptoProvider, issuer: IssuerInput): { nam
   const caCert = parseCertificate(derFrom(issuer.cert, ['CERTIFICATE', 'TRUSTED CERTIFICATE'], 'ERR_PKI_BAD_CA'));
   // Public data: no constant-time compare needed.
   const caSpkiDer = new Uint8Array(asnGuard('ERR_PKI_BAD_CA', 'bad subjectPublicKeyInfo in the CA certificate', () => AsnConvert.serialize(caCert.tbsCertificate.subjectPublicKeyInfo)));
-  if (!sameBytes(caSpkiDer, issuer.key.publicKeySpki)) {
+  if (!bytesEqual(caSpkiDer, issuer.key.publicKeySpki)) {
     throw new PkiBuildError('ERR_PKI_BAD_CA', 'the CA private key does not match the CA certificate');
   }
   const exts = caCert.tbsCertificate.extensions ?? [];
@@ -241,10 +242,6 @@ export function issuerFrom(provider: CryptoProvider, issuer: IssuerInput): { nam
     ? asnGuard('ERR_PKI_BAD_CA', 'bad subjectKeyIdentifier in the CA certificate', () => new Uint8Array(AsnConvert.parse(skiExt.extnValue, SubjectKeyIdentifier).buffer))
     : keyIdentifier(provider, caCert.tbsCertificate.subjectPublicKeyInfo);
   return { name: caCert.tbsCertificate.subject, keyId };
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /**
