@@ -12,7 +12,7 @@ import { AuthenticatedSafe, CertBag, PFX, SafeContents } from '@peculiar/asn1-pf
 import { EncryptedContentInfo } from '@peculiar/asn1-cms';
 import { EncryptedPrivateKeyInfo } from '@peculiar/asn1-pkcs8';
 import type { Pkcs12Cipher, Pkcs12Crypto, Pkcs12Hash } from '../crypto/provider.js';
-import { bytesEqual, concatBytes } from '../util/bytes.js';
+import { bytesEqual, concatBytes, utf8 } from '../util/bytes.js';
 import { childrenOf, derExplicit, derInt, derNull, derOctets, derOid, derSeq, derSet, derTlv, readTop, toArrayBuffer, type Tlv } from './der.js';
 import { PkiError } from './errors.js';
 import { decodeOid, parseCertificate } from './x509.js';
@@ -169,7 +169,7 @@ function pbeDecrypt(crypto: Pkcs12Crypto, oid: string, params: Uint8Array, passp
     if (!c || !ivT || ivT.tag !== 0x04) throw fail('ERR_CRYPTO_UNSUPPORTED_OPERATION', 'unsupported PBES2 encryption scheme');
     if (keyLength !== undefined && keyLength !== c.keyLength) throw fail('ERR_PKCS12_BAD_FORMAT', 'PBKDF2 key length does not fit the cipher');
     // PBES2 in PKCS#12 takes the password as UTF-8 octets (what OpenSSL writes and reads).
-    const key = crypto.pbkdf2(new TextEncoder().encode(passphrase), salt, iterations, c.keyLength, prf);
+    const key = crypto.pbkdf2(utf8.encode(passphrase), salt, iterations, c.keyLength, prf);
     return decrypt(crypto, c.cipher, c.cipher, key, params.subarray(ivT.contentStart, ivT.end), data);
   }
   const pbe = PKCS12_PBE[oid];
@@ -319,7 +319,7 @@ const OID_SHA256 = '2.16.840.1.101.3.4.2.1';
 function pbes2Encrypt(o: BuildPfxOptions, plaintext: Uint8Array, iterations: number): { algId: Uint8Array; ct: Uint8Array } {
   const salt = o.crypto.randomBytes(8);
   const iv = o.crypto.randomBytes(16);
-  const key = o.crypto.pbkdf2(new TextEncoder().encode(o.passphrase), salt, iterations, 32, 'sha256');
+  const key = o.crypto.pbkdf2(utf8.encode(o.passphrase), salt, iterations, 32, 'sha256');
   const ct = o.crypto.cbcEncrypt('aes-256-cbc', key, iv, plaintext);
   const algId = derSeq(
     derOid(P12_OID.pbes2),
