@@ -3,6 +3,7 @@
  * `ecdhCurve` / `-groups` strings.
  */
 import { NamedGroup as G } from '../wire/registry.js';
+import { indexTable } from './table.js';
 
 export type GroupKind = 'ecdhe' | 'ffdhe';
 
@@ -48,15 +49,13 @@ export const GROUPS: readonly GroupRow[] = Object.freeze(
  */
 export const DEFAULT_GROUPS: readonly number[] = [G.x25519, G.secp256r1, G.x448, G.secp521r1, G.secp384r1];
 
-const byId = new Map(GROUPS.map((g) => [g.id, g]));
-const byName = new Map<string, GroupRow>();
-for (const g of GROUPS) for (const n of [g.ianaName, ...g.aliases]) byName.set(n.toLowerCase(), g);
+const index = indexTable(GROUPS, (g) => [g.ianaName, ...g.aliases]);
 
 export function groupById(id: number): GroupRow | undefined {
-  return byId.get(id);
+  return index.byId(id);
 }
 
 /** By IANA name or any alias, case-insensitive ('X25519', 'P-256', 'prime256v1'). */
 export function groupByName(name: string): GroupRow | undefined {
-  return byName.get(name.toLowerCase());
+  return index.byName(name);
 }

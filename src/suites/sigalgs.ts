@@ -5,6 +5,7 @@
  */
 import type { HashAlgorithm } from '../crypto/provider.js';
 import { SignatureScheme as S } from '../wire/registry.js';
+import { indexTable } from './table.js';
 
 export type SigKeyType = 'rsa' | 'rsa-pss' | 'ec' | 'ed25519' | 'ed448';
 
@@ -80,15 +81,13 @@ export const DEFAULT_SIGALGS: readonly number[] = [
   S.rsa_pkcs1_sha512,
 ];
 
-const byId = new Map(SIGALGS.map((s) => [s.id, s]));
-const byName = new Map<string, SigAlgRow>();
-for (const s of SIGALGS) for (const n of [s.ianaName, ...s.opensslNames]) byName.set(n.toLowerCase(), s);
+const index = indexTable(SIGALGS, (s) => [s.ianaName, ...s.opensslNames]);
 
 export function sigAlgById(id: number): SigAlgRow | undefined {
-  return byId.get(id);
+  return index.byId(id);
 }
 
 /** By IANA name or OpenSSL spelling, case-insensitive ('ECDSA+SHA256', 'rsa_pss_rsae_sha256'). */
 export function sigAlgByName(name: string): SigAlgRow | undefined {
-  return byName.get(name.toLowerCase());
+  return index.byName(name);
 }

@@ -4,6 +4,7 @@
  */
 import type { AeadAlgorithm, HashAlgorithm } from '../crypto/provider.js';
 import { CipherSuite as C, ProtocolVersion } from '../wire/registry.js';
+import { indexTable } from './table.js';
 
 export type KeyExchangeKind = 'any' | 'ECDHE' | 'DHE' | 'RSA';
 export type AuthKind = 'any' | 'RSA' | 'ECDSA';
@@ -134,20 +135,15 @@ export const DEFAULT_TLS12_SUITES: readonly number[] = [
   C.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
 ];
 
-const byId = new Map(SUITES.map((s) => [s.id, s]));
-const byName = new Map<string, SuiteRow>();
-for (const s of SUITES) {
-  byName.set(s.ianaName.toLowerCase(), s);
-  byName.set(s.opensslName.toLowerCase(), s);
-}
+const index = indexTable(SUITES, (s) => [s.ianaName, s.opensslName]);
 
 export function suiteById(id: number): SuiteRow | undefined {
-  return byId.get(id);
+  return index.byId(id);
 }
 
 /** By IANA or OpenSSL name, case-insensitive. */
 export function suiteByName(name: string): SuiteRow | undefined {
-  return byName.get(name.toLowerCase());
+  return index.byName(name);
 }
 
 export function isTls13Suite(s: SuiteRow): boolean {
