@@ -52,7 +52,7 @@ export class HandshakeJoiner {
     }
     this.total += fragment.length;
     while (this.checked + HEADER <= this.total) {
-      const len = (this.byteAt(this.checked + 1) << 16) | (this.byteAt(this.checked + 2) << 8) | this.byteAt(this.checked + 3);
+      const len = this.bodyLengthAt(this.checked);
       if (len > this.maxMessage) {
         this.chunks = [];
         this.lastIsTail = false;
@@ -66,7 +66,7 @@ export class HandshakeJoiner {
   /** The next whole message (header included), or undefined until more bytes arrive. */
   next(): Uint8Array | undefined {
     if (this.total < HEADER) return undefined;
-    const len = (this.byteAt(1) << 16) | (this.byteAt(2) << 8) | this.byteAt(3);
+    const len = this.bodyLengthAt(0);
     const size = HEADER + len;
     if (this.total < size) return undefined;
     const first = this.chunks[0]!;
@@ -138,6 +138,11 @@ export class HandshakeJoiner {
   private dropFirst(): void {
     this.chunks.shift();
     this.head = 0;
+  }
+
+  /** The uint24 body length of the message header starting `at` bytes past the read position. */
+  private bodyLengthAt(at: number): number {
+    return (this.byteAt(at + 1) << 16) | (this.byteAt(at + 2) << 8) | this.byteAt(at + 3);
   }
 
   /** The byte at `i` past the read position (i < total). */
