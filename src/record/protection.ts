@@ -89,7 +89,6 @@ const CHUNK_SLAB_SIZE = 8 * 1024;
 /** Shared by every connection: allocation is synchronous and regions are never reused. */
 const slab = new ChunkSlab(CHUNK_SLAB_SIZE);
 
-
 /** The 5-byte header of an outgoing protected record (legacy_record_version 0x0303), from the slab. */
 export function protectedRecordHeader(outerType: number, length: number): Uint8Array {
   const header = slab.alloc(RECORD_HEADER_LENGTH);
@@ -105,7 +104,32 @@ function writeHeader(out: Uint8Array, outerType: number, length: number): void {
   out[4] = length & 0xff;
 }
 
+/** TLS 1.2 protects these record types under their own outer type (RFC 5246 §6.2.3). */
+export const TLS12_PROTECTED_TYPES: ReadonlySet<number> = new Set<number>([ContentType.alert, ContentType.handshake, ContentType.application_data]);
 
+/**
+ * The TLS 1.2 13-byte prefix seq_num(8) + type(1) + version(2) + length(2): the AEAD
+ * additional_data (RFC 5246 §6.2.3.3) and the start of the CBC MAC input (§6.2.3.1).
+ */
+export function tls12SeqHeader(seq: number, type: number, v0: number, v1: number, length: number): Uint8Array {
+  const b = new Uint8Array(13);
+  const hi = Math.floor(seq / 0x100000000);
+  const lo = seq >>> 0;
+  b[0] = hi >>> 24;
+  b[1] = (hi >>> 16) & 0xff;
+  b[2] = (hi >>> 8) & 0xff;
+  b[3] = hi & 0xff;
+  b[4] = lo >>> 24;
+  b[5] = (lo >>> 16) & 0xff;
+  b[6] = (lo >>> 8) & 0xff;
+  b[7] = lo & 0xff;
+  b[8] = type;
+  b[9] = v0;
+  b[10] = v1;
+  b[11] = length >>> 8;
+  b[12] = length & 0xff;
+  return b;
+}
 
 /** One byte per content type, so the inner plaintext's type byte needs no allocation. */
 export const TYPE_BYTE: Uint8Array[] = Array.from({ length: 256 }, (_, i) => Uint8Array.of(i));

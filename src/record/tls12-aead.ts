@@ -6,39 +6,16 @@
  */
 import type { AeadKey } from '../crypto/provider.js';
 import { TlsError } from '../util/errors.js';
-import { AlertDescription, ContentType } from '../wire/registry.js';
+import { AlertDescription } from '../wire/registry.js';
 import { MAX_CIPHERTEXT_LENGTH_TLS12, MAX_PLAINTEXT_LENGTH, SEQUENCE_LIMIT } from './limits.js';
-import { NonceBuilder, protectedRecordHeader, type InboundRecord, type ReadProtection, type WriteProtection } from './protection.js';
+import { NonceBuilder, protectedRecordHeader, TLS12_PROTECTED_TYPES, tls12SeqHeader, type InboundRecord, type ReadProtection, type WriteProtection } from './protection.js';
 
 const TAG_LENGTH = 16;
 const GCM_SALT_LENGTH = 4;
 const GCM_EXPLICIT_NONCE_LENGTH = 8;
-const PROTECTED_TYPES = new Set<number>([ContentType.alert, ContentType.handshake, ContentType.application_data]);
-
-/** additional_data = seq_num(8) + type(1) + version(2) + length(2) of the plaintext (RFC 5246 §6.2.3.3). */
-function additionalData(seq: number, type: number, v0: number, v1: number, length: number): Uint8Array {
-  const ad = new Uint8Array(13);
-  const hi = Math.floor(seq / 0x100000000);
-  const lo = seq >>> 0;
-  ad[0] = hi >>> 24;
-  ad[1] = (hi >>> 16) & 0xff;
-  ad[2] = (hi >>> 8) & 0xff;
-  ad[3] = hi & 0xff;
-  ad[4] = lo >>> 24;
-  ad[5] = (lo >>> 16) & 0xff;
-  ad[6] = (lo >>> 8) & 0xff;
-  ad[7] = lo & 0xff;
-  ad[8] = type;
-  ad[9] = v0;
-  ad[10] = v1;
-  ad[11] = length >>> 8;
-  ad[12] = length & 0xff;
-  return ad;
-}
-
 /** The explicit GCM nonce we send: the sequence number, which never repeats under one key (RFC 5288 §3). */
 function explicitNonce(seq: number): Uint8Array {
-  return additionalData(seq, 0, 0, 0, 0).subarray(0, GCM_EXPLICIT_NONCE_LENGTH);
+  return tls12SeqHeader(seq, 0, 0, 0, 0).subarray(0, GCM_EXPLICIT_NONCE_LENGTH);
 }
 
 function isGcm(aead: AeadKey): boolean {
@@ -82,7 +59,7 @@ export class Tls12AeadReadProtection implements ReadProtection {
   }
 
   protectsOuterType(type: number): boolean {
-    return PROTECTED_TYPES.has(type);
+    return TLS12_PROTECTED_TYPES.has(type);
   }
 
   open(header: Uint8Array, body: Uint8Array, seq: number): InboundRecord {
@@ -99,7 +76,8 @@ export class Tls12AeadReadProtection implements ReadProtection {
       sealed = body;
     }
     const length = sealed.length - TAG_LENGTH;
-    const ad = additionalData(seq, header[0]!, header[1]!, header[2]!, length);
+    // RFC 5246 §6.2.3.3: additional_data = seq_num + type + version + length of the plaintext.
+    const ad = tls12SeqHeader(seq, header[0]!, header[1]!, header[2]!, length);
     const payload = this.aead.open(nonce, ad, sealed);
     if (payload === null) throw badMac();
     // RFC 5246 §6.2.1/§6.2.3: the plaintext "MUST NOT exceed 2^14" bytes; record_overflow.
@@ -135,7 +113,7 @@ export class Tls12AeadWriteProtection implements WriteProtection {
     } else {
       nonce = this.nonces!.at(seq);
     }
-    const body = this.aead.seal(nonce, additionalData(seq, type, 3, 3, fragment.length), fragment);
+    const body = this.aead.seal(nonce, tls12SeqHeader(seq, type, 3, 3, fragment.length), fragment);
     if (explicit) body.unshift(explicit);
     body.unshift(header);
     return body;

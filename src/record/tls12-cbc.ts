@@ -11,33 +11,11 @@
 import type { CbcKey, CryptoProvider, HashAlgorithm } from '../crypto/provider.js';
 import { concatBytes } from '../util/bytes.js';
 import { TlsError } from '../util/errors.js';
-import { AlertDescription, ContentType } from '../wire/registry.js';
+import { AlertDescription } from '../wire/registry.js';
 import { MAX_CIPHERTEXT_LENGTH_TLS12, MAX_PLAINTEXT_LENGTH, SEQUENCE_LIMIT } from './limits.js';
-import type { InboundRecord, ReadProtection, WriteProtection } from './protection.js';
+import { protectedRecordHeader, TLS12_PROTECTED_TYPES, tls12SeqHeader, type InboundRecord, type ReadProtection, type WriteProtection } from './protection.js';
 
 const BLOCK = 16;
-const PROTECTED_TYPES = new Set<number>([ContentType.alert, ContentType.handshake, ContentType.application_data]);
-
-/** MAC input prefix: seq_num(8) + type(1) + version(2) + length(2) (RFC 5246 §6.2.3.1; RFC 7366 §3: length of IV + ciphertext). */
-function macPrefix(seq: number, type: number, v0: number, v1: number, length: number): Uint8Array {
-  const b = new Uint8Array(13);
-  const hi = Math.floor(seq / 0x100000000);
-  const lo = seq >>> 0;
-  b[0] = hi >>> 24;
-  b[1] = (hi >>> 16) & 0xff;
-  b[2] = (hi >>> 8) & 0xff;
-  b[3] = hi & 0xff;
-  b[4] = lo >>> 24;
-  b[5] = (lo >>> 16) & 0xff;
-  b[6] = (lo >>> 8) & 0xff;
-  b[7] = lo & 0xff;
-  b[8] = type;
-  b[9] = v0;
-  b[10] = v1;
-  b[11] = length >>> 8;
-  b[12] = length & 0xff;
-  return b;
-}
 
 function badMac(why: string): TlsError {
   // RFC 7366 §3: an invalid MAC is a fatal bad_record_mac alert; so is malformed padding after a
@@ -59,14 +37,15 @@ export class Tls12CbcEtmReadProtection implements ReadProtection {
   }
 
   protectsOuterType(type: number): boolean {
-    return PROTECTED_TYPES.has(type);
+    return TLS12_PROTECTED_TYPES.has(type);
   }
 
   open(header: Uint8Array, body: Uint8Array, seq: number): InboundRecord {
     const ctEnd = body.length - this.macLength;
     if (ctEnd < 2 * BLOCK || ctEnd % BLOCK !== 0) throw badMac(`CBC record body of ${body.length} bytes`);
     const ivAndCt = body.subarray(0, ctEnd);
-    const expected = this.provider.hmac(this.mac, this.macKey, concatBytes(macPrefix(seq, header[0]!, header[1]!, header[2]!, ctEnd), ivAndCt));
+    // RFC 7366 §3: the MAC input's length field is that of IV + ciphertext.
+    const expected = this.provider.hmac(this.mac, this.macKey, concatBytes(tls12SeqHeader(seq, header[0]!, header[1]!, header[2]!, ctEnd), ivAndCt));
     if (!this.provider.timingSafeEqual(expected, body.subarray(ctEnd))) throw badMac('record MAC does not verify');
     const plain = this.cbc.decrypt(ivAndCt.subarray(0, BLOCK), ivAndCt.subarray(BLOCK));
     // GenericBlockCipher: content || padding || padding_length, every padding byte equal to padding_length.
@@ -102,9 +81,8 @@ export class Tls12CbcEtmWriteProtection implements WriteProtection {
     plain.fill(padLength, fragment.length);
     const ct = this.cbc.encrypt(iv, plain);
     const ivCtLength = BLOCK + ct.length;
-    const mac = this.provider.hmac(this.mac, this.macKey, concatBytes(macPrefix(seq, type, 3, 3, ivCtLength), iv, ct));
+    const mac = this.provider.hmac(this.mac, this.macKey, concatBytes(tls12SeqHeader(seq, type, 3, 3, ivCtLength), iv, ct));
     const length = ivCtLength + mac.length;
-    const header = Uint8Array.of(type, 3, 3, length >>> 8, length & 0xff);
-    return [header, iv, ct, mac];
+    return [protectedRecordHeader(type, length), iv, ct, mac];
   }
 }
