@@ -74,23 +74,6 @@ export function parseIPv6(s: string): Uint8Array | null {
   return out;
 }
 
-/** Address bytes from text; with `cidr`, "addr/prefix" becomes address||mask (name constraints). */
-export function ipBytesFromString(s: string, cidr = false): Uint8Array | null {
-  if (!cidr) return parseIPv4(s) ?? parseIPv6(s);
-  const slash = s.indexOf('/');
-  if (slash < 0) return null;
-  const addr = parseIPv4(s.slice(0, slash)) ?? parseIPv6(s.slice(0, slash));
-  const prefix = Number(s.slice(slash + 1));
-  if (!addr || !Number.isInteger(prefix) || prefix < 0 || prefix > addr.length * 8) return null;
-  const out = new Uint8Array(addr.length * 2);
-  out.set(addr);
-  for (let i = 0; i < addr.length; i++) {
-    const bits = Math.max(0, Math.min(8, prefix - i * 8));
-    out[addr.length + i] = (0xff << (8 - bits)) & 0xff;
-  }
-  return out;
-}
-
 /** inet_ntop for 16 bytes, as libuv formats it (longest zero run of 2+ words compressed, lower case). */
 export function formatIPv6(b: Uint8Array): string {
   const words: number[] = [];
