@@ -4,10 +4,11 @@
  * data (§4.4.4), traffic keys (§7.3), KeyUpdate (§7.2) and the exporter (§7.5). The derivations
  * themselves are key-schedule.ts; this adapter keeps the states independent of its details.
  */
-import type { AeadAlgorithm, AeadKey, CryptoProvider, HashAlgorithm } from '../../crypto/provider.js';
+import type { AeadAlgorithm, CryptoProvider, HashAlgorithm } from '../../crypto/provider.js';
 import { suiteById } from '../../suites/suites.js';
 import { TlsError } from '../../util/errors.js';
 import { AlertDescription, ProtocolVersion } from '../../wire/registry.js';
+import type { TrafficKeyInstall } from '../common/state.js';
 import * as ks from './key-schedule.js';
 
 export interface Tls13Suite {
@@ -71,10 +72,8 @@ export function finishedVerifyData(p: CryptoProvider, s: Tls13Suite, trafficSecr
   return ks.finishedVerifyData(p, s.hash, trafficSecret, transcriptHash);
 }
 
-export interface TrafficKey {
-  aead: AeadKey;
-  iv: Uint8Array;
-}
+/** One direction's record protection: the shape HandshakeIo.setReadKey/setWriteKey install. */
+export type TrafficKey = TrafficKeyInstall;
 
 /** RFC 8446 §7.3: one direction's record protection from a traffic secret. */
 export function trafficKey(p: CryptoProvider, s: Tls13Suite, secret: Uint8Array): TrafficKey {
