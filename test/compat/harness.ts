@@ -4,7 +4,6 @@
  * Running it with node:tls on both ends gives the reference; every pairing that involves ts-tls
  * must observe the same thing.
  */
-import type { AddressInfo, Server as NetServer } from 'node:net';
 import * as nodeTls from 'node:tls';
 import * as oursNs from '../../src/index.js';
 
@@ -81,23 +80,7 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-export async function listen(server: NetServer): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  return (server.address() as AddressInfo).port;
-}
-
-export function closeServer(server: NetServer): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, 2000);
-    server.close(() => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
-}
+export { listen, closeServer } from '../node/helpers.js';
 
 /** The fields of getPeerCertificate() that must match between implementations. */
 export function certView(c: nodeTls.PeerCertificate | Record<string, never> | null | undefined): Record<string, unknown> {

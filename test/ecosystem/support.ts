@@ -4,12 +4,13 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
-import type { AddressInfo, Server as NetServer } from 'node:net';
+import type { Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as nodeTls from 'node:tls';
 import * as oursNs from '../../src/index.js';
 import { makeTestPki } from '../fixtures/certs.js';
+import { closeServer, listen } from '../node/helpers.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const ours: typeof nodeTls = ((oursNs as any).default ?? oursNs) as typeof nodeTls;
@@ -27,23 +28,12 @@ export function caFile(): string {
   return join(caDir, 'ca.pem');
 }
 
-export async function listen(server: NetServer): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  return (server.address() as AddressInfo).port;
-}
+export { listen };
 
+/** Closes a server, first dropping idle keep-alive connections when it is an http.Server. */
 export function close(server: NetServer): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, 2000);
-    (server as NetServer & { closeAllConnections?: () => void }).closeAllConnections?.();
-    server.close(() => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
+  (server as NetServer & { closeAllConnections?: () => void }).closeAllConnections?.();
+  return closeServer(server);
 }
 
 /** Reads a request body (bounded). */

@@ -99,12 +99,35 @@ export function readAll(stream: NodeJS.ReadableStream, ms = 10000): Promise<Buff
   });
 }
 
+/** Listens on an ephemeral 127.0.0.1 port and resolves with it; rejects on 'error' or after `ms`. */
+export function listen(server: NetServer, ms = 5000): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      server.removeListener('error', fail);
+      reject(new Error("timed out waiting for 'listening'"));
+    }, ms);
+    const fail = (e: Error): void => {
+      clearTimeout(timer);
+      reject(e);
+    };
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      clearTimeout(timer);
+      server.removeListener('error', fail);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
 
-/** Listens on an ephemeral 127.0.0.1 port and resolves with it. */
-export async function listen(server: NetServer): Promise<number> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return (server.address() as AddressInfo).port;
+/** Closes a server; resolves after `ms` at the latest (a connection left open must not hang the test). */
+export function closeServer(server: NetServer, ms = 2000): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    server.close(() => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
 }
 
 /** The two implementations, for tests that run the same case against each and compare. */

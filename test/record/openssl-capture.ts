@@ -2,15 +2,14 @@
 // through a loopback proxy that records the server's bytes, and collect the client's key log.
 import net from 'node:net';
 import tls from 'node:tls';
-import type { AddressInfo } from 'node:net';
 import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
 import type { HashAlgorithm } from '../../src/crypto/provider.js';
 import { concatBytes, utf8 } from '../../src/util/bytes.js';
 import { makeTestPki } from '../fixtures/certs.js';
+import { listen } from '../node/helpers.js';
 
 const TIMEOUT_MS = 10_000;
 const p = nodeCryptoProvider();
-const listen = (s: net.Server) => new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as AddressInfo).port)));
 
 export interface Captured {
   /** Everything the server sent, in order. */

@@ -13,10 +13,10 @@
  *                          heap/external/rss per connection
  */
 import { createHash } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import * as nodeTls from 'node:tls';
 import * as oursNs from '../../src/index.js';
 import { makeTestPki } from '../fixtures/certs.js';
+import { closeServer, listen } from '../node/helpers.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const ours: typeof nodeTls = ((oursNs as any).default ?? oursNs) as typeof nodeTls;
@@ -47,15 +47,6 @@ async function settle(): Promise<Mem> {
     await new Promise((r) => setTimeout(r, 20));
   }
   return mem();
-}
-
-async function listen(server: nodeTls.Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return (server.address() as AddressInfo).port;
-}
-
-function closeServer(server: nodeTls.Server): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
 }
 
 /** A block of `size` bytes whose content depends on `i` (cheap to make, detects reordering). */

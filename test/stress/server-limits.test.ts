@@ -14,11 +14,12 @@
  *   node --test build/test/stress/server-limits.test.js
  */
 import assert from 'node:assert/strict';
-import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import * as nodeTls from 'node:tls';
 import { describe, it } from 'node:test';
 import * as oursNs from '../../src/index.js';
 import { makeTestPki } from '../fixtures/certs.js';
+import { closeServer as close, listen } from '../node/helpers.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const ours: typeof nodeTls = ((oursNs as any).default ?? oursNs) as typeof nodeTls;
@@ -30,23 +31,6 @@ const TIMEOUT_MS = 300;
  * took over 300 ms on a loaded 2-core machine (the test then waited forever for secureConnect).
  */
 const FINISHED_TIMEOUT_MS = 1500;
-
-function listen(server: nodeTls.Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
-  });
-}
-
-function close(server: nodeTls.Server): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, 2000);
-    server.close(() => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
-}
 
 function waitFor(pred: () => boolean, ms: number): Promise<boolean> {
   return new Promise((resolve) => {
