@@ -45,6 +45,8 @@ export class TLSSocket extends TLSSocketStream {
   private controlReleased: boolean;
   private peerEnded = false;
   private handshakeTimer: NodeJS.Timeout | undefined;
+  /** ALPNProtocols as names, parsed (and so validated) once, as Node does when the socket is made. */
+  private readonly alpnProtocols: string[] | undefined;
 
   constructor(socket?: Duplex | null, options: TLSSocketOptions = {}) {
     super({
@@ -61,7 +63,7 @@ export class TLSSocket extends TLSSocketStream {
     // _tlsError listener): an unhandled pre-handshake error must not crash the process.
     this.controlReleased = !options.isServer;
     if (options.isServer) this.on('error', this.internalErrorListener);
-    if (options.ALPNProtocols !== undefined) parseAlpnProtocols(options.ALPNProtocols);
+    this.alpnProtocols = parseAlpnProtocols(options.ALPNProtocols);
     if (socket) this.attach(socket);
   }
 
@@ -145,7 +147,7 @@ export class TLSSocket extends TLSSocketStream {
       hostname: o.servername || o.host || 'localhost',
       // Like Node, the chain verdict is judged here (with checkServerIdentity), not in the engine.
       rejectUnauthorized: false,
-      alpnProtocols: parseAlpnProtocols(o.ALPNProtocols),
+      alpnProtocols: this.alpnProtocols,
       keyLog: this.listenerCount('keylog') > 0 || keyLogFile() !== undefined,
       trace: this.traceOn,
       // All pairs: the engine picks by the CertificateRequest's signature_algorithms, as OpenSSL does.
@@ -163,7 +165,7 @@ export class TLSSocket extends TLSSocketStream {
       rejectUnauthorized: !!o.requestCert && o.rejectUnauthorized !== false,
       // RFC 8446 §4.2.4 certificate_authorities: the `ca` subjects, none for the default roots.
       ...(o.requestCert ? { certificateAuthorities: ctx.clientCaNames } : {}),
-      alpnProtocols: parseAlpnProtocols(o.ALPNProtocols),
+      alpnProtocols: this.alpnProtocols,
       keyLog: this.listenerCount('keylog') > 0 || (this.server?.listenerCount('keylog') ?? 0) > 0 || keyLogFile() !== undefined,
       trace: this.traceOn,
       pauseOnClientHello: !!(o.SNICallback || o.ALPNCallback),
