@@ -13,31 +13,38 @@ import { NonceBuilder, protectedRecordHeader, TLS12_PROTECTED_TYPES, tls12SeqHea
 const TAG_LENGTH = 16;
 const GCM_SALT_LENGTH = 4;
 const GCM_EXPLICIT_NONCE_LENGTH = 8;
-/** The explicit GCM nonce we send: the sequence number, which never repeats under one key (RFC 5288 §3). */
-function explicitNonce(seq: number): Uint8Array {
-  return tls12SeqHeader(seq, 0, 0, 0, 0).subarray(0, GCM_EXPLICIT_NONCE_LENGTH);
-}
-
-function isGcm(aead: AeadKey): boolean {
-  return aead.algorithm !== 'chacha20-poly1305';
-}
-
-function checkIv(aead: AeadKey, iv: Uint8Array): void {
-  const want = isGcm(aead) ? GCM_SALT_LENGTH : 12;
-  if (iv.length !== want) throw new RangeError(`TLS 1.2 ${aead.algorithm} needs a ${want}-byte IV from the key block, got ${iv.length}`);
-}
 
 /**
  * Where a record's nonce comes from: AES-GCM puts the 4-byte salt from the key block in front of
  * the record's explicit 8 bytes (RFC 5288 §3); ChaCha20-Poly1305 XORs the sequence number into a
- * 12-byte IV as TLS 1.3 does (RFC 7905 §2).
+ * 12-byte IV as TLS 1.3 does (RFC 7905 §2). Reuses one buffer, like NonceBuilder.
  */
-function nonceSources(aead: AeadKey, iv: Uint8Array): { nonces: NonceBuilder | null; gcmNonce: Uint8Array | null } {
-  checkIv(aead, iv);
-  if (!isGcm(aead)) return { nonces: new NonceBuilder(iv), gcmNonce: null };
-  const gcmNonce = new Uint8Array(12);
-  gcmNonce.set(iv);
-  return { nonces: null, gcmNonce };
+class Tls12Nonces {
+  /** Bytes of explicit nonce in front of each record's ciphertext: 8 for GCM, none for ChaCha20. */
+  readonly explicitLength: number;
+  private readonly chacha: NonceBuilder | null = null;
+  private readonly gcm: Uint8Array | null = null;
+
+  constructor(aead: AeadKey, iv: Uint8Array) {
+    const gcm = aead.algorithm !== 'chacha20-poly1305';
+    const want = gcm ? GCM_SALT_LENGTH : 12;
+    if (iv.length !== want) throw new RangeError(`TLS 1.2 ${aead.algorithm} needs a ${want}-byte IV from the key block, got ${iv.length}`);
+    this.explicitLength = gcm ? GCM_EXPLICIT_NONCE_LENGTH : 0;
+    if (!gcm) {
+      this.chacha = new NonceBuilder(iv);
+    } else {
+      this.gcm = new Uint8Array(12);
+      this.gcm.set(iv);
+    }
+  }
+
+  /** The nonce of record `seq`, whose explicit part (GCM) is the first 8 bytes of `explicit`. Valid until the next call. */
+  at(seq: number, explicit: Uint8Array): Uint8Array {
+    const n = this.gcm;
+    if (n === null) return this.chacha!.at(seq);
+    for (let i = 0; i < GCM_EXPLICIT_NONCE_LENGTH; i++) n[GCM_SALT_LENGTH + i] = explicit[i]!;
+    return n;
+  }
 }
 
 function badMac(): TlsError {
@@ -47,15 +54,14 @@ function badMac(): TlsError {
 
 export class Tls12AeadReadProtection implements ReadProtection {
   readonly maxCiphertextLength = MAX_CIPHERTEXT_LENGTH_TLS12;
-  private readonly nonces: NonceBuilder | null;
-  private readonly gcmNonce: Uint8Array | null;
+  private readonly nonces: Tls12Nonces;
 
   /** `iv` is the key block's client/server_write_IV: 4 bytes for AES-GCM, 12 for ChaCha20-Poly1305. */
   constructor(
     private readonly aead: AeadKey,
     iv: Uint8Array,
   ) {
-    ({ nonces: this.nonces, gcmNonce: this.gcmNonce } = nonceSources(aead, iv));
+    this.nonces = new Tls12Nonces(aead, iv);
   }
 
   protectsOuterType(type: number): boolean {
@@ -63,21 +69,12 @@ export class Tls12AeadReadProtection implements ReadProtection {
   }
 
   open(header: Uint8Array, body: Uint8Array, seq: number): InboundRecord {
-    let nonce: Uint8Array;
-    let sealed: Uint8Array;
-    if (this.gcmNonce) {
-      if (body.length < GCM_EXPLICIT_NONCE_LENGTH + TAG_LENGTH) throw badMac();
-      this.gcmNonce.set(body.subarray(0, GCM_EXPLICIT_NONCE_LENGTH), GCM_SALT_LENGTH);
-      nonce = this.gcmNonce;
-      sealed = body.subarray(GCM_EXPLICIT_NONCE_LENGTH);
-    } else {
-      if (body.length < TAG_LENGTH) throw badMac();
-      nonce = this.nonces!.at(seq);
-      sealed = body;
-    }
-    const length = sealed.length - TAG_LENGTH;
+    const explicit = this.nonces.explicitLength;
+    if (body.length < explicit + TAG_LENGTH) throw badMac();
+    const nonce = this.nonces.at(seq, body);
+    const sealed = explicit === 0 ? body : body.subarray(explicit);
     // RFC 5246 §6.2.3.3: additional_data = seq_num + type + version + length of the plaintext.
-    const ad = tls12SeqHeader(seq, header[0]!, header[1]!, header[2]!, length);
+    const ad = tls12SeqHeader(seq, header[0]!, header[1]!, header[2]!, sealed.length - TAG_LENGTH);
     const payload = this.aead.open(nonce, ad, sealed);
     if (payload === null) throw badMac();
     // RFC 5246 §6.2.1/§6.2.3: the plaintext "MUST NOT exceed 2^14" bytes; record_overflow.
@@ -92,29 +89,23 @@ export class Tls12AeadWriteProtection implements WriteProtection {
   /** TLS 1.2 cannot rekey without renegotiation, so only the sequence space limits a key. */
   readonly recordLimit = SEQUENCE_LIMIT;
   readonly keyUpdateThreshold = Infinity;
-  private readonly nonces: NonceBuilder | null;
-  private readonly gcmNonce: Uint8Array | null;
+  private readonly nonces: Tls12Nonces;
 
   constructor(
     private readonly aead: AeadKey,
     iv: Uint8Array,
   ) {
-    ({ nonces: this.nonces, gcmNonce: this.gcmNonce } = nonceSources(aead, iv));
+    this.nonces = new Tls12Nonces(aead, iv);
   }
 
   seal(type: number, fragment: Uint8Array, seq: number): Uint8Array[] {
-    const explicit = this.gcmNonce ? explicitNonce(seq) : null;
-    const length = (explicit ? GCM_EXPLICIT_NONCE_LENGTH : 0) + fragment.length + TAG_LENGTH;
-    const header = protectedRecordHeader(type, length);
-    let nonce: Uint8Array;
-    if (this.gcmNonce) {
-      this.gcmNonce.set(explicit!, GCM_SALT_LENGTH);
-      nonce = this.gcmNonce;
-    } else {
-      nonce = this.nonces!.at(seq);
-    }
-    const body = this.aead.seal(nonce, tls12SeqHeader(seq, type, 3, 3, fragment.length), fragment);
-    if (explicit) body.unshift(explicit);
+    const explicit = this.nonces.explicitLength;
+    const header = protectedRecordHeader(type, explicit + fragment.length + TAG_LENGTH);
+    // RFC 5246 §6.2.3.3: seq_num + type + version + length of the plaintext. Its first 8 bytes,
+    // the sequence number, are also the explicit GCM nonce we send: it never repeats under one key (RFC 5288 §3).
+    const ad = tls12SeqHeader(seq, type, 3, 3, fragment.length);
+    const body = this.aead.seal(this.nonces.at(seq, ad), ad, fragment);
+    if (explicit > 0) body.unshift(ad.subarray(0, explicit));
     body.unshift(header);
     return body;
   }
