@@ -164,17 +164,7 @@ function sendHelloRetryRequest(io: HandshakeIo, choice: ServerChoice, ch: Client
   choice.transcript.startWithHelloRetry(choice.suite.hash);
   const retry: RetryCookie = { key: newCookieKey(io.provider), clientHelloHash: io.provider.digest(choice.suite.hash, ch1Raw) };
   const cookie = sealCookie(io.provider, retry.key, { cipherSuite: choice.suite.id, group: choice.group, clientHelloHash: retry.clientHelloHash });
-  const hrr: ServerHello = {
-    type: 'server_hello',
-    legacyVersion: ProtocolVersion.TLSv1_2,
-    random: HELLO_RETRY_REQUEST_RANDOM,
-    legacySessionIdEcho: ch.legacySessionId,
-    cipherSuite: choice.suite.id,
-    compressionMethod: 0,
-    isHelloRetryRequest: true,
-    extensions: [],
-    ext: { supportedVersion: ProtocolVersion.TLSv1_3, selectedGroup: choice.group, cookie },
-  };
+  const hrr = serverHello(ch, choice.suite.id, HELLO_RETRY_REQUEST_RANDOM, { selectedGroup: choice.group, cookie });
   choice.transcript.add(io.send(hrr));
   // §D.4: the server "sends a dummy change_cipher_spec record immediately after its first handshake message" when the client sent a session id.
   if (ch.legacySessionId.length > 0) {
@@ -240,17 +230,7 @@ function sendServerFlight(io: HandshakeIo, c: ServerChoice, ch: ClientHello, cli
   const kx = p.generateKeyShare(c.group);
   const shared = kx.agree(clientShare.keyExchange);
   const serverRandom = p.randomBytes(32);
-  const sh: ServerHello = {
-    type: 'server_hello',
-    legacyVersion: ProtocolVersion.TLSv1_2,
-    random: serverRandom,
-    legacySessionIdEcho: ch.legacySessionId,
-    cipherSuite: c.suite.id,
-    compressionMethod: 0,
-    isHelloRetryRequest: false,
-    extensions: [],
-    ext: { supportedVersion: ProtocolVersion.TLSv1_3, keyShare: { group: c.group, keyExchange: kx.publicKey } },
-  };
+  const sh = serverHello(ch, c.suite.id, serverRandom, { keyShare: { group: c.group, keyExchange: kx.publicKey } });
   c.transcript.add(io.send(sh));
   if (ch.legacySessionId.length > 0 && !c.sentCcs) io.sendChangeCipherSpec();
 
@@ -283,6 +263,24 @@ function sendServerFlight(io: HandshakeIo, c: ServerChoice, ch: ClientHello, cli
   io.setWriteKey(trafficKey(p, c.suite, app.serverTraffic));
   const hs: ServerHandshake = { ...c, ch, serverRandom, secrets, app, ownFinished: fin.verifyData, certRequest, peerChain: [] };
   return certRequest ? new ExpectClientCertificate(hs) : new ExpectClientFinished(hs, noPeerAuth());
+}
+
+/**
+ * §4.1.3: a TLS 1.3 ServerHello answering `ch` (legacy fields fixed, session id echoed,
+ * supported_versions = TLS 1.3). With HELLO_RETRY_REQUEST_RANDOM it is a HelloRetryRequest.
+ */
+function serverHello(ch: ClientHello, cipherSuite: number, random: Uint8Array, ext: Omit<ServerHello['ext'], 'supportedVersion'>): ServerHello {
+  return {
+    type: 'server_hello',
+    legacyVersion: ProtocolVersion.TLSv1_2,
+    random,
+    legacySessionIdEcho: ch.legacySessionId,
+    cipherSuite,
+    compressionMethod: 0,
+    isHelloRetryRequest: random === HELLO_RETRY_REQUEST_RANDOM,
+    extensions: [],
+    ext: { supportedVersion: ProtocolVersion.TLSv1_3, ...ext },
+  };
 }
 
 /**
