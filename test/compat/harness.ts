@@ -5,11 +5,10 @@
  * must observe the same thing.
  */
 import * as nodeTls from 'node:tls';
-import * as oursNs from '../../src/index.js';
+import { ours } from '../support/impl.js';
 
 export type TlsLib = typeof nodeTls;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const ours: TlsLib = ((oursNs as any).default ?? oursNs) as TlsLib;
+export { ours };
 export const node: TlsLib = nodeTls;
 
 export interface Pairing {

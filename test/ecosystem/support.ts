@@ -8,12 +8,11 @@ import type { Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as nodeTls from 'node:tls';
-import * as oursNs from '../../src/index.js';
 import { makeTestPki } from '../fixtures/certs.js';
 import { closeServer, listen } from '../node/helpers.js';
+import { ours } from '../support/impl.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const ours: typeof nodeTls = ((oursNs as any).default ?? oursNs) as typeof nodeTls;
+export { ours };
 export const pki = makeTestPki();
 
 let caDir: string | undefined;

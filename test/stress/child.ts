@@ -14,12 +14,10 @@
  */
 import { createHash } from 'node:crypto';
 import * as nodeTls from 'node:tls';
-import * as oursNs from '../../src/index.js';
 import { makeTestPki } from '../fixtures/certs.js';
+import { ours } from '../support/impl.js';
 import { closeServer, listen } from '../node/helpers.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const ours: typeof nodeTls = ((oursNs as any).default ?? oursNs) as typeof nodeTls;
 const pki = makeTestPki();
 const MiB = 1 << 20;
 

@@ -17,12 +17,10 @@ import assert from 'node:assert/strict';
 import { connect as netConnect, type Socket } from 'node:net';
 import * as nodeTls from 'node:tls';
 import { describe, it } from 'node:test';
-import * as oursNs from '../../src/index.js';
 import { makeTestPki } from '../fixtures/certs.js';
 import { closeServer as close, listen } from '../node/helpers.js';
+import { ours } from '../support/impl.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const ours: typeof nodeTls = ((oursNs as any).default ?? oursNs) as typeof nodeTls;
 const pki = makeTestPki();
 const LIBS = [['ts-tls', ours], ['node:tls', nodeTls]] as const;
 const TIMEOUT_MS = 300;
