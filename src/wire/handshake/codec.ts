@@ -66,11 +66,12 @@ export function handshakeTypeOf(m: HandshakeMessage): number {
 export function decodeHandshake(raw: Uint8Array, version: number): HandshakeMessage {
   const r = ByteReader.over(raw);
   const type = r.u8('handshake msg_type');
-  const body = r.vec24(`${nameOf(H, type)} body`);
-  r.done(`${nameOf(H, type)} message`);
+  const name = nameOf(H, type);
+  const body = r.vec24(`${name} body`);
+  r.done(`${name} message`);
   const known = version >= ProtocolVersion.TLSv1_3 ? TLS13_TYPES : TLS12_TYPES;
   if (!known.has(type)) {
-    throw new TlsError(AlertDescription.unexpected_message, 'UnknownHandshakeMessageType', `handshake message type ${nameOf(H, type)} does not exist in this protocol version`);
+    throw new TlsError(AlertDescription.unexpected_message, 'UnknownHandshakeMessageType', `handshake message type ${name} does not exist in this protocol version`);
   }
   switch (type) {
     case H.client_hello:
