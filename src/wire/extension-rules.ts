@@ -80,7 +80,9 @@ const COLUMN: Record<string, ExtensionContext> = {
   NST: H.new_session_ticket,
 };
 
-const RECOGNISED = new Set<number>(TLS13_TABLE.map(([t]) => t));
+/** Every type with a row above or a TLS 1.2 ServerHello entry: what a ClientHello may carry. */
+const RECOGNISED: ReadonlySet<number> = new Set<number>([...TLS13_TABLE.map(([t]) => t), ...TLS12_SERVER_HELLO]);
+const NONE: ReadonlySet<number> = new Set();
 const TLS13_ALLOWED = new Map<ExtensionContext, Set<number>>();
 for (const [type, where] of TLS13_TABLE) {
   for (const col of where.split(' ')) {
@@ -93,7 +95,7 @@ for (const [type, where] of TLS13_TABLE) {
 
 /** Is this an extension type we recognise (so the placement rule applies to it)? */
 export function isRecognisedExtension(type: number): boolean {
-  return RECOGNISED.has(type) || TLS12_SERVER_HELLO.has(type);
+  return RECOGNISED.has(type);
 }
 
 /**
@@ -101,9 +103,9 @@ export function isRecognisedExtension(type: number): boolean {
  * extension (the client does not know the version yet); TLS 1.2 has no EE/CR/NST extensions.
  */
 export function extensionsAllowedIn(context: ExtensionContext, version: number): ReadonlySet<number> {
-  if (context === H.client_hello) return new Set([...RECOGNISED, ...TLS12_SERVER_HELLO]);
-  if (version < ProtocolVersion.TLSv1_3) return context === H.server_hello ? TLS12_SERVER_HELLO : new Set();
-  return TLS13_ALLOWED.get(context) ?? new Set();
+  if (context === H.client_hello) return RECOGNISED;
+  if (version < ProtocolVersion.TLSv1_3) return context === H.server_hello ? TLS12_SERVER_HELLO : NONE;
+  return TLS13_ALLOWED.get(context) ?? NONE;
 }
 
 /**
