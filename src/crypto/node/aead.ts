@@ -42,6 +42,7 @@ class NodeAeadKey implements AeadKeyWithParts {
     readonly algorithm: AeadAlgorithm,
     key: Uint8Array,
   ) {
+    if (!(algorithm in KEY_LENGTH)) throw new RangeError(`unsupported AEAD ${String(algorithm)}`);
     if (key.length !== KEY_LENGTH[algorithm]) {
       throw new RangeError(`${algorithm} needs a ${KEY_LENGTH[algorithm]}-byte key, got ${key.length}`);
     }
@@ -160,14 +161,11 @@ class TieredAeadKey implements AeadKeyInto {
 
 /** The provider's AEAD: node:crypto, switching to the native addon for busy keys when it is built. */
 export function nodeAead(alg: AeadAlgorithm, key: Uint8Array): AeadKey {
-  if (!(alg in KEY_LENGTH)) throw new RangeError(`unsupported AEAD ${String(alg)}`);
-  if (key.length !== KEY_LENGTH[alg]) throw new RangeError(`${alg} needs a ${KEY_LENGTH[alg]}-byte key, got ${key.length}`);
   const slow = new NodeAeadKey(alg, key);
   return nativeAeadBinding() ? new TieredAeadKey(alg, slow) : slow;
 }
 
 /** node:crypto alone, whatever the addon (tests compare the two). */
 export function nodeCryptoAead(alg: AeadAlgorithm, key: Uint8Array): AeadKeyWithParts {
-  if (!(alg in KEY_LENGTH)) throw new RangeError(`unsupported AEAD ${String(alg)}`);
   return new NodeAeadKey(alg, key);
 }
