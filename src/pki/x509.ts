@@ -247,15 +247,9 @@ function decodePublicKey(oid: string, params: Uint8Array | undefined, keyBytes: 
       const top = readTop(keyBytes);
       const [nT, eT, extra] = childrenOf(keyBytes, top);
       if (top.tag !== 0x30 || !nT || !eT || extra || nT.tag !== 0x02 || eT.tag !== 0x02) throw bad('malformed RSAPublicKey');
-      let m = keyBytes.slice(nT.contentStart, nT.end);
-      let i = 0;
-      while (i < m.length - 1 && m[i] === 0) i++;
-      m = m.slice(i);
+      const m = unsignedIntBytes(keyBytes, nT);
       const bits = m.length === 0 ? 0 : (m.length - 1) * 8 + (32 - Math.clz32(m[0]!));
-      let e = keyBytes.slice(eT.contentStart, eT.end);
-      let j = 0;
-      while (j < e.length - 1 && e[j] === 0) j++;
-      e = e.slice(j);
+      const e = unsignedIntBytes(keyBytes, eT);
       return { type: oid === OID.rsaEncryption ? 'rsa' : 'rsa-pss', algorithmOid: oid, bits, modulus: m, exponent: e, keyBytes };
     }
     case OID.ecPublicKey: {
@@ -276,6 +270,13 @@ function decodePublicKey(oid: string, params: Uint8Array | undefined, keyBytes: 
     default:
       return { type: 'unknown', algorithmOid: oid, bits: 0, keyBytes };
   }
+}
+
+/** A copy of an INTEGER's content without leading zero bytes (one byte is kept for zero). */
+function unsignedIntBytes(buf: Uint8Array, t: Tlv): Uint8Array {
+  let i = t.contentStart;
+  while (i < t.end - 1 && buf[i] === 0) i++;
+  return buf.slice(i, t.end);
 }
 
 /** GeneralSubtrees ::= SEQUENCE OF GeneralSubtree { base GeneralName, minimum [0], maximum [1] }. */
