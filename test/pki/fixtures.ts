@@ -137,87 +137,47 @@ export function buildPki(): Pki {
   };
   const dates = (from: string, to: string) => ['-startdate', from, '-enddate', to];
   const ok = dates('20200101000000Z', '20450101000000Z');
+  /** Key, request and certificate `name`.pem, issued by `issuer` (null: self-signed). */
+  const issue = (name: string, kind: Parameters<typeof key>[1], subj: string, issuer: string | null, ext: string, extra = ok) => {
+    key(name, kind);
+    csr(name, subj);
+    sign(name, issuer, ext, extra);
+  };
 
-  key('root', 'rsa');
-  csr('root', '/C=US/O=ts-tls test/CN=ts-tls Test Root');
-  sign('root', null, 'root_ext', ok);
-  key('int', 'ec');
-  csr('int', '/C=US/O=ts-tls test/CN=ts-tls Test Intermediate');
-  sign('int', 'root', 'int_ext', ok);
+  issue('root', 'rsa', '/C=US/O=ts-tls test/CN=ts-tls Test Root', null, 'root_ext');
+  issue('int', 'ec', '/C=US/O=ts-tls test/CN=ts-tls Test Intermediate', 'root', 'int_ext');
   // The main leaf: every printable field, multi-valued OU, RSA key.
-  key('leaf', 'rsa');
-  csr('leaf', '/C=US/ST=California/L=San Francisco/O=ts-tls test/OU=Eng/OU=Web/CN=localhost/emailAddress=ops@example.com');
-  sign('leaf', 'int', 'leaf_ext', ok);
-  key('leafec', 'ec');
-  csr('leafec', '/CN=localhost');
-  sign('leafec', 'int', 'leaf_ext', ok);
-  key('leafed', 'ed25519');
-  csr('leafed', '/CN=localhost');
-  sign('leafed', 'int', 'leaf_ext', ok);
-  key('expired', 'ec');
-  csr('expired', '/CN=expired');
-  sign('expired', 'int', 'leaf_ext', dates('20200101000000Z', '20210101000000Z'));
-  key('future', 'ec');
-  csr('future', '/CN=future');
-  sign('future', 'int', 'leaf_ext', dates('20900101000000Z', '20950101000000Z'));
-  key('clientonly', 'ec');
-  csr('clientonly', '/CN=clientonly');
-  sign('clientonly', 'int', 'leaf_client_ext', ok);
-  key('critext', 'ec');
-  csr('critext', '/CN=critext');
-  sign('critext', 'int', 'leaf_crit_ext', ok);
+  issue('leaf', 'rsa', '/C=US/ST=California/L=San Francisco/O=ts-tls test/OU=Eng/OU=Web/CN=localhost/emailAddress=ops@example.com', 'int', 'leaf_ext');
+  issue('leafec', 'ec', '/CN=localhost', 'int', 'leaf_ext');
+  issue('leafed', 'ed25519', '/CN=localhost', 'int', 'leaf_ext');
+  issue('expired', 'ec', '/CN=expired', 'int', 'leaf_ext', dates('20200101000000Z', '20210101000000Z'));
+  issue('future', 'ec', '/CN=future', 'int', 'leaf_ext', dates('20900101000000Z', '20950101000000Z'));
+  issue('clientonly', 'ec', '/CN=clientonly', 'int', 'leaf_client_ext');
+  issue('critext', 'ec', '/CN=critext', 'int', 'leaf_crit_ext');
   // A CA:FALSE certificate used as an issuer.
-  key('nonca', 'ec');
-  csr('nonca', '/CN=fake CA');
-  sign('nonca', 'int', 'leaf_nonca_ext', ok);
-  key('undernonca', 'ec');
-  csr('undernonca', '/CN=undernonca');
-  sign('undernonca', 'nonca', 'leaf_ext', ok);
+  issue('nonca', 'ec', '/CN=fake CA', 'int', 'leaf_nonca_ext');
+  issue('undernonca', 'ec', '/CN=undernonca', 'nonca', 'leaf_ext');
   // pathlen:0 intermediate that still issues a sub-CA.
-  key('int0', 'ec');
-  csr('int0', '/CN=pathlen0 CA');
-  sign('int0', 'root', 'int0_ext', ok);
-  key('sub', 'ec');
-  csr('sub', '/CN=sub CA');
-  sign('sub', 'int0', 'int_ext', ok);
-  key('undersub', 'ec');
-  csr('undersub', '/CN=undersub');
-  sign('undersub', 'sub', 'leaf_ext', ok);
+  issue('int0', 'ec', '/CN=pathlen0 CA', 'root', 'int0_ext');
+  issue('sub', 'ec', '/CN=sub CA', 'int0', 'int_ext');
+  issue('undersub', 'ec', '/CN=undersub', 'sub', 'leaf_ext');
   // Self-signed leaf.
-  key('self', 'ec');
-  csr('self', '/CN=localhost');
-  sign('self', null, 'selfsigned_ext', ok);
+  issue('self', 'ec', '/CN=localhost', null, 'selfsigned_ext');
   // Small RSA key on a leaf.
-  key('weak', 'rsa1024');
-  csr('weak', '/CN=weak');
-  sign('weak', 'int', 'leaf_ext', ok);
+  issue('weak', 'rsa1024', '/CN=weak', 'int', 'leaf_ext');
   // Name constraints.
-  key('ncca', 'ec');
-  csr('ncca', '/CN=constrained CA');
-  sign('ncca', 'root', 'nc_ext', ok);
+  issue('ncca', 'ec', '/CN=constrained CA', 'root', 'nc_ext');
   for (const [n, ext, cn] of [['ncgood', 'ncgood_ext', 'www.example.com'], ['ncbad', 'ncbad_ext', 'www.example.com'], ['ncexcl', 'ncexcl_ext', 'bad.example.com'], ['ncip', 'ncip_ext', 'ip.example.com']] as const) {
-    key(n, 'ec');
-    csr(n, `/CN=${cn}`);
-    sign(n, 'ncca', ext, ok);
+    issue(n, 'ec', `/CN=${cn}`, 'ncca', ext);
   }
   // SHA-1 signed intermediate.
-  key('sha1int', 'ec');
-  csr('sha1int', '/CN=sha1 intermediate');
-  sign('sha1int', 'root', 'int_ext', [...ok, '-md', 'sha1']);
-  key('undersha1', 'ec');
-  csr('undersha1', '/CN=undersha1');
-  sign('undersha1', 'sha1int', 'leaf_ext', ok);
+  issue('sha1int', 'ec', '/CN=sha1 intermediate', 'root', 'int_ext', [...ok, '-md', 'sha1']);
+  issue('undersha1', 'ec', '/CN=undersha1', 'sha1int', 'leaf_ext');
   // RSASSA-PSS signed intermediate (salt = digest length, the RFC 8446 parameter set).
-  key('pssint', 'ec');
-  csr('pssint', '/CN=pss intermediate');
-  sign('pssint', 'root', 'int_ext', [...ok, '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:digest']);
-  key('underpss', 'ec');
-  csr('underpss', '/CN=underpss');
-  sign('underpss', 'pssint', 'leaf_ext', ok);
+  issue('pssint', 'ec', '/CN=pss intermediate', 'root', 'int_ext', [...ok, '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:digest']);
+  issue('underpss', 'ec', '/CN=underpss', 'pssint', 'leaf_ext');
   // Revoked leaf + the intermediate's CRL.
-  key('revoked', 'ec');
-  csr('revoked', '/CN=revoked');
-  sign('revoked', 'int', 'leaf_ext', ok);
+  issue('revoked', 'ec', '/CN=revoked', 'int', 'leaf_ext');
   o('ca', '-config', 'ca.cnf', '-revoke', 'revoked.pem', '-cert', 'int.pem', '-keyfile', 'int.key');
   o('ca', '-config', 'ca.cnf', '-gencrl', '-cert', 'int.pem', '-keyfile', 'int.key', '-out', 'int.crl');
   o('ca', '-config', 'ca.cnf', '-gencrl', '-cert', 'root.pem', '-keyfile', 'root.key', '-out', 'root.crl');
