@@ -7,6 +7,7 @@
  */
 import type { CryptoProvider, HashAlgorithm, HashContext } from '../../crypto/provider.js';
 import { AlertDescription, HandshakeType } from '../../wire/registry.js';
+import { ByteWriter } from '../../util/bytes.js';
 import { TlsError } from '../../util/errors.js';
 
 export class Transcript {
@@ -47,11 +48,7 @@ export class Transcript {
   startWithHelloRetry(alg: HashAlgorithm): void {
     if (this.ctx || this.buffered.length !== 1) throw internal('message_hash rule needs exactly ClientHello1 buffered');
     const ch1Hash = this.provider.digest(alg, this.buffered[0]!);
-    const synthetic = new Uint8Array(4 + ch1Hash.length);
-    synthetic[0] = HandshakeType.message_hash;
-    synthetic[3] = ch1Hash.length;
-    synthetic.set(ch1Hash, 4);
-    this.buffered = [synthetic];
+    this.buffered = [new ByteWriter(4 + ch1Hash.length).u8(HandshakeType.message_hash).vec24(ch1Hash).finish()];
     this.start(alg);
   }
 

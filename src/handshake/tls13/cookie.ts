@@ -25,6 +25,7 @@
  *   - encrypt the fields too, if it ever seals anything the client did not already know.
  */
 import type { CryptoProvider } from '../../crypto/provider.js';
+import { ByteWriter, concatBytes } from '../../util/bytes.js';
 import { constantTimeEqual } from '../../util/ct.js';
 import { TlsError } from '../../util/errors.js';
 import { AlertDescription } from '../../wire/registry.js';
@@ -51,18 +52,8 @@ export function newCookieKey(p: CryptoProvider): Uint8Array {
 export function sealCookie(p: CryptoProvider, key: Uint8Array, s: HelloRetryCookieState): Uint8Array {
   const n = s.clientHelloHash.length;
   if (n === 0 || n > 255) throw new TlsError(AlertDescription.internal_error, 'HelloRetryCookieMisuse', `a ClientHello hash of ${n} bytes does not fit the cookie`);
-  const fields = new Uint8Array(HEADER_LENGTH + n);
-  fields[0] = COOKIE_VERSION;
-  fields[1] = s.cipherSuite >> 8;
-  fields[2] = s.cipherSuite & 0xff;
-  fields[3] = s.group >> 8;
-  fields[4] = s.group & 0xff;
-  fields[5] = n;
-  fields.set(s.clientHelloHash, HEADER_LENGTH);
-  const cookie = new Uint8Array(fields.length + MAC_LENGTH);
-  cookie.set(fields);
-  cookie.set(p.hmac('sha256', key, fields), fields.length);
-  return cookie;
+  const fields = new ByteWriter(HEADER_LENGTH + n).u8(COOKIE_VERSION).u16(s.cipherSuite).u16(s.group).vec8(s.clientHelloHash).finish();
+  return concatBytes(fields, p.hmac('sha256', key, fields));
 }
 
 /**
