@@ -52,6 +52,19 @@ export function hasAeadInto(k: AeadKey): k is AeadKeyInto {
   return typeof (k as Partial<AeadKeyInto>).sealInto === 'function' && typeof (k as Partial<AeadKeyInto>).openInto === 'function';
 }
 
+/**
+ * Optional AEAD extension: seal a plaintext given as several parts (the TLS 1.3 inner plaintext is
+ * fragment || content type), so the record layer never copies a 16 KiB fragment to append one
+ * byte. Returns one ciphertext chunk per non-empty part, then the tag. Tested with `hasSealParts`.
+ */
+export interface AeadKeyWithParts extends AeadKey {
+  sealParts(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[]): Uint8Array[];
+}
+
+export function hasSealParts(k: AeadKey): k is AeadKeyWithParts {
+  return typeof (k as Partial<AeadKeyWithParts>).sealParts === 'function';
+}
+
 /** An ephemeral key-exchange share for one named group (ECDHE, X25519, FFDHE, or a hybrid KEM later). */
 export interface KeyShare {
   readonly group: number;

@@ -5,7 +5,7 @@
  * further implementations of the same two interfaces, installed with
  * RecordReader.setReadProtection / RecordWriter.setWriteProtection.
  */
-import { hasAeadInto, type AeadKey } from '../crypto/provider.js';
+import { hasAeadInto, hasSealParts, type AeadKey } from '../crypto/provider.js';
 import { TlsError } from '../util/errors.js';
 import { ChunkSlab, sharedAlloc } from './output-pool.js';
 import { AlertDescription, ContentType } from '../wire/registry.js';
@@ -133,13 +133,6 @@ export function tls12SeqHeader(seq: number, type: number, v0: number, v1: number
 
 /** One byte per content type, so the inner plaintext's type byte needs no allocation. */
 export const TYPE_BYTE: Uint8Array[] = Array.from({ length: 256 }, (_, i) => Uint8Array.of(i));
-
-interface SealsParts {
-  sealParts(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[]): Uint8Array[];
-}
-export function hasSealParts(k: AeadKey): k is AeadKey & SealsParts {
-  return typeof (k as Partial<SealsParts>).sealParts === 'function';
-}
 
 /** TLS 1.3 AEAD protection (RFC 8446 §5.2–5.4), read side. */
 export class Tls13ReadProtection implements ReadProtection {

@@ -7,7 +7,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { createCipheriv, createDecipheriv, type CipherGCMTypes } from 'node:crypto';
-import type { AeadAlgorithm, AeadKey, AeadKeyInto } from '../provider.js';
+import type { AeadAlgorithm, AeadKey, AeadKeyInto, AeadKeyWithParts } from '../provider.js';
 import { asU8 } from './bytes.js';
 import { nativeAead, nativeAeadBinding } from './native-aead.js';
 
@@ -23,15 +23,6 @@ const KEY_LENGTH: Record<AeadAlgorithm, number> = {
 
 // chacha20-poly1305 needs authTagLength spelled out; GCM accepts it too.
 const CIPHER_OPTIONS = { authTagLength: AEAD_TAG_LENGTH } as const;
-
-/**
- * An AeadKey that can also seal a plaintext given as several parts (the TLS 1.3 inner plaintext is
- * fragment || content type), so the record layer never has to copy a 16 KiB fragment just to
- * append one byte. An additive extension of the provider contract: callers test for `sealParts`.
- */
-export interface AeadKeyWithParts extends AeadKey {
-  sealParts(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[]): Uint8Array[];
-}
 
 class NodeAeadKey implements AeadKeyWithParts {
   private readonly key: Buffer;

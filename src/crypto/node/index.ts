@@ -12,7 +12,7 @@ import { generateKeyShare, KX_GROUPS } from './kx.js';
 import { generateSigningKey, loadSigningKey, verifySignature } from './signatures.js';
 
 export { keyShareFromPrivateKey } from './kx.js';
-export type { AeadKeyWithParts } from './aead.js';
+export type { AeadKeyWithParts } from '../provider.js';
 
 const provider: CryptoProvider = Object.freeze({
   randomBytes: (n: number) => asU8(randomBytes(n)),
