@@ -78,6 +78,26 @@ function serverMessages() {
   });
 }
 
+/**
+ * Sends `total` bytes as calls of `writeStep()` (each `step` bytes; false means wait for 'drain'),
+ * then end(); resolves on 'close'. The same pump for the floor and for both TLS implementations.
+ */
+function sendAll(s, total, step, writeStep) {
+  return new Promise((resolve, reject) => {
+    s.on('error', reject);
+    s.on('close', resolve);
+    let sent = 0;
+    const pump = () => {
+      while (sent < total) {
+        sent += step;
+        if (!writeStep()) return s.once('drain', pump);
+      }
+      s.end();
+    };
+    pump();
+  });
+}
+
 // ---------------------------------------------------------------- the node:crypto floor (no TLS)
 // A fixed key for a benchmark that carries no secrets; both sides derive nonces as TLS 1.3 does.
 const FLOOR_KEY = Buffer.alloc(16, 0x4b);
@@ -147,20 +167,8 @@ async function floorClientRole({ port, mib, chunkKib = 256 }) {
   };
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  let sent = 0;
-  await new Promise((resolve, reject) => {
-    s.on('error', reject);
-    s.on('close', resolve);
-    s.resume();
-    const pump = () => {
-      while (sent < total) {
-        sent += chunk.length;
-        if (!writeChunk()) return s.once('drain', pump);
-      }
-      s.end();
-    };
-    pump();
-  });
+  s.resume();
+  await sendAll(s, total, chunk.length, writeChunk);
   const secs = (performance.now() - t0) / 1000;
   const c = process.cpuUsage(c0);
   process.send({ rate: total / 1e6 / secs, cipher: 'floor', clientCpuMsPerMB: (c.user + c.system) / 1e3 / (total / 1e6) });
@@ -191,19 +199,7 @@ async function clientRole({ impl, port, ca, mode, seconds, mib, chunkKib = 256 }
     const cipher = s.getCipher().name;
     const t0 = performance.now();
     const c0 = process.cpuUsage();
-    let sent = 0;
-    await new Promise((resolve, reject) => {
-      s.on('error', reject);
-      s.on('close', resolve);
-      const pump = () => {
-        while (sent < total) {
-          sent += chunk.length;
-          if (!s.write(chunk)) return s.once('drain', pump);
-        }
-        s.end();
-      };
-      pump();
-    });
+    await sendAll(s, total, chunk.length, () => s.write(chunk));
     const secs = (performance.now() - t0) / 1000;
     const c = process.cpuUsage(c0);
     process.send({ rate: total / 1e6 / secs, cipher, clientCpuMsPerMB: (c.user + c.system) / 1e3 / (total / 1e6) });
