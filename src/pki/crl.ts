@@ -8,13 +8,13 @@
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { AuthorityKeyIdentifier, CertificateList } from '@peculiar/asn1-x509';
 import type { CryptoProvider } from '../crypto/provider.js';
-import { bytesEqual, toHex } from '../util/bytes.js';
+import { bytesEqual } from '../util/bytes.js';
 import type { RevocationChecker } from './chain.js';
 import { childrenOf, readTop, tlvBytes, toArrayBuffer } from './der.js';
 import { PkiError } from './errors.js';
 import { resolveSigAlg } from './sigalg.js';
 import { failure, type VerifyFailure } from './verify-codes.js';
-import { decodeName, OID, type DistinguishedName, type ParsedCertificate } from './x509.js';
+import { decodeName, OID, serialBytesHex, serialHex, type DistinguishedName, type ParsedCertificate } from './x509.js';
 
 /** CRL extensions we understand; any other critical one makes the CRL unusable (RFC 5280 §5.2). */
 const CRL_EXTENSIONS = new Set([OID.authorityKeyId, '2.5.29.20' /* cRLNumber */, '2.5.29.28' /* issuingDistributionPoint */, '2.5.29.27' /* deltaCRLIndicator */]);
@@ -36,12 +36,6 @@ export interface ParsedCrl {
   /** Upper-case hex serials (no leading zero bytes) → revocation time. */
   revoked: Map<string, number>;
   unknownCritical: string[];
-}
-
-function normSerial(b: Uint8Array): string {
-  let i = 0;
-  while (i < b.length - 1 && b[i] === 0) i++;
-  return toHex(b.subarray(i)).toUpperCase();
 }
 
 /** Parses one DER CRL. @throws PkiError('ERR_BAD_CRL') */
@@ -72,7 +66,7 @@ export function parseCrl(der: Uint8Array): ParsedCrl {
           if (v.length === 3 && v[0] === 0x0a && v[2] === REASON_REMOVE_FROM_CRL) removed = true;
         } else if (e.critical && !ENTRY_EXTENSIONS.has(e.extnID)) unknownCritical.push(e.extnID);
       }
-      if (!removed) revoked.set(normSerial(new Uint8Array(r.userCertificate)), r.revocationDate.getTime().getTime());
+      if (!removed) revoked.set(serialBytesHex(new Uint8Array(r.userCertificate)), r.revocationDate.getTime().getTime());
     }
     const params = cl.signatureAlgorithm.parameters;
     const out: ParsedCrl = {
@@ -130,8 +124,8 @@ export class CrlStore implements RevocationChecker {
     if (!this.signatureValid(crl, issuer)) return failure('CRL_SIGNATURE_FAILURE', depth);
     if (crl.thisUpdate > nowMs) return failure('CRL_NOT_YET_VALID', depth);
     if (crl.nextUpdate !== undefined && crl.nextUpdate < nowMs) return failure('CRL_HAS_EXPIRED', depth);
-    const when = crl.revoked.get(normSerial(cert.serial));
-    if (when !== undefined) return failure('CERT_REVOKED', depth, `serial ${normSerial(cert.serial)} revoked at ${new Date(when).toISOString()}`);
+    const when = crl.revoked.get(serialHex(cert));
+    if (when !== undefined) return failure('CERT_REVOKED', depth, `serial ${serialHex(cert)} revoked at ${new Date(when).toISOString()}`);
     return null;
   }
 

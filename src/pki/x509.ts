@@ -396,7 +396,12 @@ function decodeExtensions(der: Uint8Array, list: Tlv[], version: number): CertEx
 
 /** Upper-case hex of the serial as OpenSSL/Node print it (leading zero sign byte dropped). */
 export function serialHex(cert: ParsedCertificate): string {
-  let s = cert.serial;
+  return serialBytesHex(cert.serial);
+}
+
+/** serialHex for serial INTEGER content bytes (CRL entries are keyed by it too). */
+export function serialBytesHex(serial: Uint8Array): string {
+  let s = serial;
   while (s.length > 1 && s[0] === 0) s = s.subarray(1);
   return toHex(s).toUpperCase();
 }
