@@ -6,6 +6,7 @@
  * RecordReader.setReadProtection / RecordWriter.setWriteProtection.
  */
 import { hasAeadInto, hasSealParts, type AeadKey } from '../crypto/provider.js';
+import { concatBytes } from '../util/bytes.js';
 import { TlsError } from '../util/errors.js';
 import { ChunkSlab, sharedAlloc } from './output-pool.js';
 import { AlertDescription, ContentType } from '../wire/registry.js';
@@ -202,7 +203,7 @@ export class Tls13WriteProtection implements WriteProtection {
       return [record];
     }
     const header = protectedRecordHeader(ContentType.application_data, length);
-    if (!hasSealParts(this.aead)) return [header, ...this.aead.seal(nonce, header, concat2(fragment, type))];
+    if (!hasSealParts(this.aead)) return [header, ...this.aead.seal(nonce, header, concatBytes(fragment, TYPE_BYTE[type]!))];
     const [ct, typeCt, tag] = this.aead.sealParts(nonce, header, [fragment, TYPE_BYTE[type]!]);
     if (tag === undefined) return [header, ct!, typeCt!]; // empty fragment: [type, tag]
     // Join the 1-byte encrypted type with the tag (17 bytes) so each record is three chunks, not
@@ -212,11 +213,4 @@ export class Tls13WriteProtection implements WriteProtection {
     tail.set(tag, typeCt!.length);
     return [header, ct!, tail];
   }
-}
-
-function concat2(fragment: Uint8Array, type: number): Uint8Array {
-  const inner = new Uint8Array(fragment.length + 1);
-  inner.set(fragment);
-  inner[fragment.length] = type;
-  return inner;
 }
