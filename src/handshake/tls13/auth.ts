@@ -11,7 +11,7 @@ import { TlsError } from '../../util/errors.js';
 import { AlertDescription, nameOf, SignatureScheme } from '../../wire/registry.js';
 import type { CertificateMsg, CertificateVerify, Finished } from '../../wire/types.js';
 import type { CertificateVerifier, ChainVerdict } from '../common/verifier.js';
-import type { HandshakeIo } from '../common/state.js';
+import type { HandshakeIo, HandshakeSummary } from '../common/state.js';
 import type { Transcript } from '../common/transcript.js';
 import { isTls13SignatureScheme } from '../common/negotiate.js';
 import { certChecked, finishedVerified, signatureVerified, type CertChecked, type FinishedVerified, type SignatureVerified } from '../common/proofs.js';
@@ -129,6 +129,11 @@ export function checkChain(verifier: CertificateVerifier, cert: CertificateMsg, 
     throw new TlsError(verdict.alert ?? AlertDescription.bad_certificate, 'PeerCertificateRejected', `${purpose} certificate rejected: ${verdict.code ?? 'unverified'}${verdict.message ? ` (${verdict.message})` : ''}`);
   }
   return { chain, verdict, proof: certChecked() };
+}
+
+/** The verdict as HandshakeSummary reports it: without the alert, which only mattered for rejecting. */
+export function reportedVerdict(v: ChainVerdict | undefined): HandshakeSummary['peerVerdict'] {
+  return v && { ok: v.ok, code: v.code, message: v.message };
 }
 
 /** §4.4.2: the certificate_request_context of a handshake Certificate must be what was asked (empty for the server). */

@@ -27,6 +27,7 @@ import {
   CLIENT_CV_CONTEXT,
   logApplicationSecrets,
   logHandshakeSecrets,
+  reportedVerdict,
   sendCertificateAndVerify,
   sendFinished,
   SERVER_CV_CONTEXT,
@@ -294,7 +295,7 @@ export class ExpectFinished implements HandshakeState {
       serverName: hs.offer.serverName,
       peerCertificates: hs.peerChain,
       ownCertificate,
-      peerVerdict: hs.verdict && { ok: hs.verdict.ok, code: hs.verdict.code, message: hs.verdict.message },
+      peerVerdict: reportedVerdict(hs.verdict),
       resumed: false,
       // Copies: views would keep the ServerHello and the handshake joiner's buffer alive.
       clientRandom: hs.offer.random,

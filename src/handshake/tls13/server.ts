@@ -25,6 +25,7 @@ import {
   CLIENT_CV_CONTEXT,
   logApplicationSecrets,
   logHandshakeSecrets,
+  reportedVerdict,
   sendCertificateAndVerify,
   sendFinished,
   SERVER_CV_CONTEXT,
@@ -366,7 +367,7 @@ export class ExpectClientFinished implements HandshakeState {
       serverName: hs.ch.ext.serverName,
       peerCertificates: hs.peerChain,
       ownCertificate: hs.cert.chain[0],
-      peerVerdict: hs.verdict && { ok: hs.verdict.ok, code: hs.verdict.code, message: hs.verdict.message },
+      peerVerdict: reportedVerdict(hs.verdict),
       resumed: false,
       // Copies: views would keep the whole ClientHello and the handshake joiner's buffer alive
       // for the life of the connection (~4.4 KiB per idle connection).
