@@ -201,6 +201,11 @@ export class Connection implements TlsConnection {
       throw new RangeError(`max fragment length must be an integer in ${MIN_FRAGMENT_LENGTH}..${MAX_FRAGMENT_LENGTH}`);
     }
     this.userMaxFragment = n;
+    this.applyMaxFragment();
+  }
+
+  /** Our records fit both setMaxFragmentLength's value and the peer's record_size_limit. */
+  private applyMaxFragment(): void {
     this.writer.maxFragment = Math.min(this.userMaxFragment, this.peerMaxFragment);
   }
 
@@ -335,7 +340,7 @@ export class Connection implements TlsConnection {
         // RFC 8449 §4: in TLS 1.3 the limit counts the inner content-type byte. The record writer's
         // floor is 64 bytes of content, so a peer limit of exactly 64 gets 65-byte inner records.
         this.peerMaxFragment = Math.max(RECORD_WRITER_MIN_FRAGMENT, Math.min(MAX_FRAGMENT_LENGTH, limit - 1));
-        this.writer.maxFragment = Math.min(this.userMaxFragment, this.peerMaxFragment);
+        this.applyMaxFragment();
       },
       emit: (e: HandshakeEvent): void => {
         this.events.push(e);
