@@ -13,6 +13,7 @@ import { EncryptedContentInfo } from '@peculiar/asn1-cms';
 import { EncryptedPrivateKeyInfo } from '@peculiar/asn1-pkcs8';
 import type { Pkcs12Cipher, Pkcs12Crypto, Pkcs12Hash } from '../crypto/provider.js';
 import { bytesEqual, concatBytes, utf8 } from '../util/bytes.js';
+import { constantTimeEqual } from '../util/ct.js';
 import { childrenOf, derExplicit, derInt, derNull, derOctets, derOid, derSeq, derSet, derTlv, readTop, toArrayBuffer, type Tlv } from './der.js';
 import { PkiError } from './errors.js';
 import { decodeOid, parseCertificate } from './x509.js';
@@ -208,7 +209,7 @@ function macOk(crypto: Pkcs12Crypto, pfx: PFX, authSafe: Uint8Array, password: U
   const expected = new Uint8Array(md.mac.digest.buffer);
   const key = pkcs12Kdf(crypto, hash, password, new Uint8Array(md.macSalt.buffer), 3, md.iterations, HASH_BLOCK[hash].u);
   const mac = crypto.hmac(hash, key, authSafe);
-  return bytesEqual(mac, expected);
+  return constantTimeEqual(mac, expected);
 }
 
 /**
