@@ -9,22 +9,16 @@
 // --gc-after-mib N makes the server call gc() twice after N MiB (as the shared harness does
 // before it measures), to show what a forced full GC costs each implementation afterwards.
 import { fork } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { arg, loadImpl, makePki, sendAll } from './common.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const OURS = path.join(path.dirname(SELF), '..', 'dist', 'index.js');
 const SEGMENT = 64 * 1024 * 1024;
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-};
 
 async function server({ impl, key, cert, gcAfter }) {
-  const tls = impl === 'node:tls' ? (await import('node:tls')).default : ((m) => m.default ?? m)(await import(pathToFileURL(impl).href));
+  const tls = await loadImpl(impl);
   const segments = [];
   const srv = tls.createServer({ key, cert }, (s) => {
     let n = 0;
@@ -58,17 +52,9 @@ async function client({ port, mib }) {
   const total = mib * 1024 * 1024;
   const s = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false });
   await new Promise((r, j) => { s.once('secureConnect', r); s.once('error', j); });
-  let sent = 0;
   s.resume();
-  const pump = () => {
-    while (sent < total) {
-      sent += chunk.length;
-      if (!s.write(chunk)) return s.once('drain', pump);
-    }
-    s.end();
-  };
-  pump();
-  s.on('close', () => process.exit(0));
+  await sendAll(s, total, chunk.length, () => s.write(chunk));
+  process.exit(0);
 }
 
 const once = (child) => new Promise((resolve, reject) => {
@@ -84,11 +70,7 @@ async function main() {
   }
   const mib = Number(arg('mib', '1024'));
   const gcAfter = Number(arg('gc-after-mib', '0')) * 1024 * 1024;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-tls-seg-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${dir}/k.pem`, '-out', `${dir}/c.pem`, '-days', '2', '-subj', '/CN=localhost'], { stdio: 'ignore' });
-  const key = fs.readFileSync(`${dir}/k.pem`, 'utf8');
-  const cert = fs.readFileSync(`${dir}/c.pem`, 'utf8');
-  fs.rmSync(dir, { recursive: true, force: true });
+  const { key, cert } = makePki();
   for (const [name, impl] of [['node:tls', 'node:tls'], ['ts-tls', OURS]]) {
     const srv = fork(SELF, ['--role', 'server'], { execArgv: gcAfter ? ['--expose-gc'] : [] });
     srv.send({ impl, key, cert, gcAfter });

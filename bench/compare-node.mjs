@@ -12,28 +12,16 @@
 //
 //   npm run bench                       # both scenarios, both implementations
 //   node bench/compare-node.mjs --handshake-seconds 5 --bulk-mib 256 --repeat 3 [--chunk-kib 64]
-import { fork, execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
+import { fork } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import crypto from 'node:crypto';
+import { arg, loadImpl, makePki, median, sendAll } from './common.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = path.resolve(path.dirname(SELF), '..');
 const OURS = path.join(ROOT, 'dist', 'index.js');
-
-function arg(name, def) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : def;
-}
-
-async function loadImpl(spec) {
-  if (spec === 'node:tls') return (await import('node:tls')).default;
-  const m = await import(pathToFileURL(spec).href);
-  return m.default ?? m;
-}
 
 // ---------------------------------------------------------------- child roles
 async function serverRole({ impl, key, cert }) {
@@ -75,26 +63,6 @@ function serverMessages() {
   process.on('message', (m) => {
     if (m === 'bulk') process.send({ bulk: lastBulk });
     if (m === 'exit') process.exit(0);
-  });
-}
-
-/**
- * Sends `total` bytes as calls of `writeStep()` (each `step` bytes; false means wait for 'drain'),
- * then end(); resolves on 'close'. The same pump for the floor and for both TLS implementations.
- */
-function sendAll(s, total, step, writeStep) {
-  return new Promise((resolve, reject) => {
-    s.on('error', reject);
-    s.on('close', resolve);
-    let sent = 0;
-    const pump = () => {
-      while (sent < total) {
-        sent += step;
-        if (!writeStep()) return s.once('drain', pump);
-      }
-      s.end();
-    };
-    pump();
   });
 }
 
@@ -252,18 +220,6 @@ async function runOnce(impl, pki, mode, opts) {
     setTimeout(() => server.kill(), 500).unref();
   }
 }
-
-function makePki() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ts-tls-bench-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-    '-keyout', `${dir}/key.pem`, '-out', `${dir}/cert.pem`, '-days', '2', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
-  const pki = { key: fs.readFileSync(`${dir}/key.pem`, 'utf8'), cert: fs.readFileSync(`${dir}/cert.pem`, 'utf8') };
-  fs.rmSync(dir, { recursive: true, force: true });
-  return pki;
-}
-
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
 
 async function main() {
   const role = arg('role');

@@ -6,13 +6,12 @@ import crypto from 'node:crypto';
 import { nodeCryptoProvider } from '../dist/crypto/node/index.js';
 import { RecordReader } from '../dist/record/reader.js';
 import { RecordWriter } from '../dist/record/writer.js';
+import { arg, median } from './common.mjs';
 
-const args = process.argv.slice(2);
-const opt = (n, d) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : d);
-const MIB = Number(opt('mib', '64'));
-const REPEAT = Number(opt('repeat', '5'));
-const ALG = opt('alg', 'aes-128-gcm');
-const REC = Number(opt('rec', '16384')); // plaintext bytes per record (small values expose per-record JS cost)
+const MIB = Number(arg('mib', '64'));
+const REPEAT = Number(arg('repeat', '5'));
+const ALG = arg('alg', 'aes-128-gcm');
+const REC = Number(arg('rec', '16384')); // plaintext bytes per record (small values expose per-record JS cost)
 const TOTAL = MIB * 1024 * 1024;
 const N = Math.floor(TOTAL / REC / 64) * 64;
 const keyLen = ALG === 'aes-128-gcm' ? 16 : 32;
@@ -20,7 +19,6 @@ const key = crypto.randomBytes(keyLen);
 const iv = crypto.randomBytes(12);
 const data = crypto.randomBytes(REC); // the same plaintext each record, as an app write loop would pass
 const p = nodeCryptoProvider();
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const mbps = (ms) => (N * REC) / 1e6 / (ms / 1000);
 
 function nonceAt(seq) {
@@ -35,7 +33,7 @@ function nonceAt(seq) {
 // Work goes in batches of BATCH records (1 MiB): seal the batch (timed), open it (timed), drop it.
 // Keeping all 64 MiB alive would measure the garbage collector and page faults, not the record layer.
 const BATCH = 64;
-const SOCKET_READ = Number(opt('socket-read', '65536'));
+const SOCKET_READ = Number(arg('socket-read', '65536'));
 
 // Raw node:crypto: one createCipheriv per record, header as AAD, the type byte as a second update.
 const typeByte = Buffer.from([23]);
