@@ -5,14 +5,12 @@
  * pkcs12.ts turns into a message naming the scheme.
  */
 import type { Pkcs12Cipher, Pkcs12Crypto, Pkcs12Hash } from '../provider.js';
-import { createCipheriv, createDecipheriv, createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { asU8 } from './bytes.js';
+import { digest, hmac } from './digest.js';
 
 function codedError(code: string, message: string): Error {
   return Object.assign(new Error(message), { code });
-}
-
-function u8(b: Buffer): Uint8Array {
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /** RC2 names take the effective key length from the key size in OpenSSL ('rc2-40-cbc' is 5 bytes). */
@@ -33,7 +31,7 @@ function cipherOp(encrypt: boolean, cipher: Pkcs12Cipher, key: Uint8Array, iv: U
     throw codedError('ERR_CRYPTO_UNSUPPORTED_OPERATION', `cipher ${cipher} is not available: ${(e as Error).message}`);
   }
   try {
-    return u8(Buffer.concat([c.update(data), c.final()]));
+    return asU8(Buffer.concat([c.update(data), c.final()]));
   } catch {
     // Bad padding after a MAC that verified means a damaged or inconsistent file.
     throw codedError('ERR_PKCS12_DECRYPT', `PKCS#12 ${cipher} decryption failed (bad padding)`);
@@ -41,11 +39,12 @@ function cipherOp(encrypt: boolean, cipher: Pkcs12Cipher, key: Uint8Array, iv: U
 }
 
 export const nodePkcs12Crypto: Pkcs12Crypto = Object.freeze({
-  digest: (alg: Pkcs12Hash, data: Uint8Array) => u8(createHash(alg).update(data).digest()),
-  hmac: (alg: Pkcs12Hash, key: Uint8Array, data: Uint8Array) => u8(createHmac(alg, key).update(data).digest()),
+  // The PKCS#12 hashes are the TLS ones: the provider's digest and HMAC serve both.
+  digest,
+  hmac,
   pbkdf2: (password: Uint8Array, salt: Uint8Array, iterations: number, keyLength: number, prf: Pkcs12Hash) =>
-    u8(pbkdf2Sync(password, salt, iterations, keyLength, prf)),
+    asU8(pbkdf2Sync(password, salt, iterations, keyLength, prf)),
   cbcDecrypt: (cipher: Pkcs12Cipher, key: Uint8Array, iv: Uint8Array, data: Uint8Array) => cipherOp(false, cipher, key, iv, data),
   cbcEncrypt: (cipher: Pkcs12Cipher, key: Uint8Array, iv: Uint8Array, data: Uint8Array) => cipherOp(true, cipher, key, iv, data),
-  randomBytes: (n: number) => u8(randomBytes(n)),
+  randomBytes: (n: number) => asU8(randomBytes(n)),
 });
