@@ -58,20 +58,25 @@ function flag<E, K extends Key<E>>(type: number, key: K, what: string): ExtCodec
   };
 }
 
-export const CLIENT_HELLO_EXTS: readonly ExtCodec<ClientHelloExtensions>[] = [
-  val(T.server_name, 'serverName', X.encodeServerNameClientHello, X.decodeServerNameClientHello),
-  val(T.ec_point_formats, 'ecPointFormats', X.encodeU8List, (d) => X.decodeU8List(d, 'ec_point_formats')),
-  val(T.supported_groups, 'supportedGroups', X.encodeSupportedGroups, X.decodeSupportedGroups),
-  val(T.session_ticket, 'sessionTicket', (v) => v, (d) => d),
-  val(T.application_layer_protocol_negotiation, 'alpn', X.encodeAlpnList, X.decodeAlpnList),
-  {
+/** status_request in ClientHello and CertificateRequest: set only for an OCSP request (RFC 6066 §8). */
+function statusRequest<E extends { statusRequest?: boolean }>(): ExtCodec<E> {
+  return {
     type: T.status_request,
     has: (e) => e.statusRequest === true,
     enc: X.encodeStatusRequest,
     dec: (e, d) => {
       if (X.decodeStatusRequest(d)) e.statusRequest = true;
     },
-  },
+  };
+}
+
+export const CLIENT_HELLO_EXTS: readonly ExtCodec<ClientHelloExtensions>[] = [
+  val(T.server_name, 'serverName', X.encodeServerNameClientHello, X.decodeServerNameClientHello),
+  val(T.ec_point_formats, 'ecPointFormats', X.encodeU8List, (d) => X.decodeU8List(d, 'ec_point_formats')),
+  val(T.supported_groups, 'supportedGroups', X.encodeSupportedGroups, X.decodeSupportedGroups),
+  val(T.session_ticket, 'sessionTicket', (v) => v, (d) => d),
+  val(T.application_layer_protocol_negotiation, 'alpn', X.encodeAlpnList, X.decodeAlpnList),
+  statusRequest(),
   flag(T.encrypt_then_mac, 'encryptThenMac', 'encrypt_then_mac'),
   flag(T.extended_master_secret, 'extendedMasterSecret', 'extended_master_secret'),
   val(T.renegotiation_info, 'renegotiationInfo', X.encodeRenegotiationInfo, X.decodeRenegotiationInfo),
@@ -123,14 +128,7 @@ export const ENCRYPTED_EXTENSIONS_EXTS: readonly ExtCodec<EncryptedExtensions['e
 ];
 
 export const CERTIFICATE_REQUEST_EXTS: readonly ExtCodec<CertificateRequest['ext']>[] = [
-  {
-    type: T.status_request,
-    has: (e) => e.statusRequest === true,
-    enc: X.encodeStatusRequest,
-    dec: (e, d) => {
-      if (X.decodeStatusRequest(d)) e.statusRequest = true;
-    },
-  },
+  statusRequest(),
   val(T.signature_algorithms, 'signatureAlgorithms', X.encodeSignatureAlgorithms, X.decodeSignatureAlgorithms),
   val(T.certificate_authorities, 'certificateAuthorities', X.encodeCertificateAuthorities, X.decodeCertificateAuthorities),
   val(T.signature_algorithms_cert, 'signatureAlgorithmsCert', X.encodeSignatureAlgorithms, X.decodeSignatureAlgorithms),
