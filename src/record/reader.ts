@@ -165,11 +165,11 @@ export class RecordReader {
       if (this.buffered < RECORD_HEADER_LENGTH) return undefined;
       const type = this.peek(0);
       const length = (this.peek(3) << 8) | this.peek(4);
+      const protectedRecord = this.protection !== null && type !== ContentType.change_cipher_spec && !this.isTolerableCleartextAlert(type);
       // Checked before the body arrives, so garbage fails at once instead of waiting for 64 KiB.
-      this.checkHeader(type, this.peek(1), length);
+      this.checkHeader(type, this.peek(1), length, protectedRecord);
       if (this.buffered < RECORD_HEADER_LENGTH + length) return undefined;
 
-      const protectedRecord = this.protection !== null && type !== ContentType.change_cipher_spec && !this.isTolerableCleartextAlert(type);
       const record = this.take(RECORD_HEADER_LENGTH + length, protectedRecord);
       const header = record.subarray(0, RECORD_HEADER_LENGTH);
       const body = record.subarray(RECORD_HEADER_LENGTH);
@@ -206,7 +206,8 @@ export class RecordReader {
     }
   }
 
-  private checkHeader(type: number, versionMajor: number, length: number): void {
+  /** `protectedRecord`: a read key is installed and this record must be deprotected under it. */
+  private checkHeader(type: number, versionMajor: number, length: number, protectedRecord: boolean): void {
     // legacy_record_version is ignored (§5.1) but a first byte other than 3 means "not TLS".
     if (versionMajor !== 3) {
       const start = String.fromCharCode(this.peek(0), this.peek(1), this.peek(2), this.peek(3));
@@ -216,7 +217,7 @@ export class RecordReader {
     // §5: "If a TLS implementation receives an unexpected record type, it MUST terminate the
     // connection with an 'unexpected_message' alert."
     if (!KNOWN_TYPES.has(type)) throw fail(AlertDescription.unexpected_message, 'UnknownRecordContentType', `record of unknown content type ${type}`);
-    if (this.protection === null || type === ContentType.change_cipher_spec || this.isTolerableCleartextAlert(type)) {
+    if (!protectedRecord || this.protection === null) {
       // §5.1: TLSPlaintext.length "MUST NOT exceed 2^14 bytes ... 'record_overflow' alert".
       if (length > MAX_PLAINTEXT_LENGTH) throw fail(AlertDescription.record_overflow, 'RecordOverflow', `plaintext record of ${length} bytes`);
       return;
