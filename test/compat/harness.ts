@@ -5,6 +5,7 @@
  * must observe the same thing.
  */
 import * as nodeTls from 'node:tls';
+import { waitFor } from '../node/helpers.js';
 import { ours } from '../support/impl.js';
 
 export type TlsLib = typeof nodeTls;
@@ -64,15 +65,8 @@ export function errorView(err: Error & { code?: string; reason?: string }): { co
 }
 
 /** Resolves when `pred()` holds (checked every 5 ms) or after `ms` (never rejects: callers assert). */
-export function until(pred: () => boolean, ms = 4000): Promise<void> {
-  return new Promise((resolve) => {
-    const start = Date.now();
-    const tick = (): void => {
-      if (pred() || Date.now() - start > ms) resolve();
-      else setTimeout(tick, 5);
-    };
-    tick();
-  });
+export function until(pred: () => boolean, ms = 4000): Promise<boolean> {
+  return waitFor(pred, ms);
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -11,6 +11,7 @@ import net from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { tls, implName } from '../support/impl.js';
 import { makeCerts } from '../support/peers.js';
+import { waitFor } from '../node/helpers.js';
 import fc from 'fast-check';
 import { HandshakeJoiner, MAX_HANDSHAKE_MESSAGE } from '../../src/wire/handshake/index.js';
 
@@ -58,7 +59,7 @@ async function flood(sock: net.Socket, first: Buffer, next: () => Buffer): Promi
     await write(Buffer.concat(batch));
   }
   // Give the victim's close a moment to arrive when the budget ran out.
-  for (let i = 0; i < 50 && !closed; i++) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(() => closed, 1000, 20);
   clearInterval(sampler);
   sock.destroy();
   return { sent, refused: closed, peakGrowth: Math.max(0, peak - base), ms: Date.now() - started };
@@ -79,7 +80,7 @@ async function attackServer(first: Buffer, next: () => Buffer) {
     const sock = net.connect({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port });
     await new Promise((r) => sock.once('connect', r));
     const r = await flood(sock, first, next);
-    for (let i = 0; i < 50 && errors.length === 0; i++) await new Promise((res) => setTimeout(res, 20));
+    await waitFor(() => errors.length > 0, 1000, 20);
     return { ...r, errors };
   } finally {
     await new Promise<void>((r) => server.close(() => r()));

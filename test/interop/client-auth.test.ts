@@ -12,6 +12,7 @@ import * as nodeTls from 'node:tls';
 import type { Server, TLSSocket } from 'node:tls';
 import { tls, implName } from '../support/impl.js';
 import { freePort, makeCerts, requirePeer, startPeer } from '../support/peers.js';
+import { waitFor } from '../node/helpers.js';
 
 interface ClientPki {
   caCert: string;
@@ -118,11 +119,7 @@ function sClientArgs(port: number, extra: string[]): string[] {
 }
 
 async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  if (!(await waitFor(cond, ms, 20))) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
 }
 
 // ---- our server, openssl s_client ----------------------------------------------------------------

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { Server, TLSSocket } from 'node:tls';
 import { tls, implName, usingNode } from '../support/impl.js';
 import { makeCerts, patternBytes, requirePeer, startPeer, type KeyKind, type Peer } from '../support/peers.js';
+import { waitFor } from '../node/helpers.js';
 import { clientShareGroups, EXT, parseHello, plaintextHandshakes, startRecordingProxy } from './wire-capture.js';
 
 const PYTHON = 'python3';
@@ -172,7 +173,7 @@ test(`python ssl client ⇄ ${implName} server: a certificate from another CA is
     // OpenSSL's client sends its unknown_ca (48) alert unprotected: it has not switched to its
     // handshake keys yet. The server must still report the real reason, as node:tls does.
     // The alert reaches our server after the client has exited: wait for the event (bounded), not a fixed time.
-    for (const end = Date.now() + 10_000; s.clientErrors.length === 0 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => s.clientErrors.length > 0, 10_000, 10);
     assert.deepEqual(s.clientErrors.map((e) => e.code), ['ERR_SSL_TLSV1_ALERT_UNKNOWN_CA']);
     assert.deepEqual(s.seen, []);
   } finally {

@@ -11,14 +11,11 @@ import net from 'node:net';
 import nodeTls from 'node:tls';
 import * as tls from '../../src/node/tls.js';
 import { fixtureFiles } from './fixture-files.js';
-import { localhostCert, once, readAll, listen } from './helpers.js';
+import { localhostCert, once, readAll, listen, waitFor } from './helpers.js';
 
 const files = fixtureFiles();
 after(() => files.cleanup());
 const { key, cert } = localhostCert();
-
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A TCP relay that records the TLS record lengths going each way. */
 async function recordingProxy(targetPort: number): Promise<{ port: number; toClient: number[]; toServer: number[]; close(): void }> {
@@ -109,8 +106,7 @@ describe('connection counting', () => {
     const counted = await new Promise<number>((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
     assert.equal(counted, 2);
     for (const c of clients) c.destroy();
-    const deadline = Date.now() + 3000;
-    while ((server as unknown as { connections: number }).connections !== 0 && Date.now() < deadline) await sleep(20);
+    await waitFor(() => (server as unknown as { connections: number }).connections === 0, 3000, 20);
     assert.equal((server as unknown as { connections: number }).connections, 0);
     server.close();
   });

@@ -82,6 +82,19 @@ export function once<T extends unknown[] = unknown[]>(emitter: EventEmitter, eve
   });
 }
 
+/** Polls `pred()` every `step` ms; resolves true once it holds, false after `ms` (callers assert). */
+export function waitFor(pred: () => boolean, ms: number, step = 5): Promise<boolean> {
+  return new Promise((resolve) => {
+    const start = Date.now();
+    const tick = (): void => {
+      if (pred()) resolve(true);
+      else if (Date.now() - start > ms) resolve(false);
+      else setTimeout(tick, step);
+    };
+    tick();
+  });
+}
+
 /** Collects a readable's data until 'end'. */
 export function readAll(stream: NodeJS.ReadableStream, ms = 10000): Promise<Buffer> {
   return new Promise((resolve, reject) => {

@@ -18,7 +18,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import * as nodeTls from 'node:tls';
 import { describe, it } from 'node:test';
 import { makeTestPki } from '../fixtures/certs.js';
-import { closeServer as close, listen } from '../node/helpers.js';
+import { closeServer as close, listen, waitFor } from '../node/helpers.js';
 import { ours } from '../support/impl.js';
 
 const pki = makeTestPki();
@@ -29,18 +29,6 @@ const TIMEOUT_MS = 300;
  * took over 300 ms on a loaded 2-core machine (the test then waited forever for secureConnect).
  */
 const FINISHED_TIMEOUT_MS = 1500;
-
-function waitFor(pred: () => boolean, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const start = Date.now();
-    const tick = (): void => {
-      if (pred()) resolve(true);
-      else if (Date.now() - start > ms) resolve(false);
-      else setTimeout(tick, 5);
-    };
-    tick();
-  });
-}
 
 interface TimeoutObservation {
   tlsClientError: { code?: string; message: string }[];
