@@ -19,7 +19,7 @@ import { decodeHandshake, encodeHandshake } from '../wire/handshake/index.js';
 import { HandshakeJoiner, MAX_HANDSHAKE_MESSAGE } from '../wire/handshake-joiner.js';
 import { RecordReader } from '../record/reader.js';
 import { RecordWriter } from '../record/writer.js';
-import { MIN_FRAGMENT_LENGTH as RECORD_WRITER_MIN_FRAGMENT } from '../record/limits.js';
+import { MAX_EMPTY_RECORDS_IN_A_ROW, MIN_FRAGMENT_LENGTH as RECORD_WRITER_MIN_FRAGMENT } from '../record/limits.js';
 import { TlsError } from '../util/errors.js';
 import { concatBytes } from '../util/bytes.js';
 import type { HandshakeEvent, HandshakeIo, HandshakeState, HandshakeSummary, TrafficKeyInstall } from '../handshake/common/state.js';
@@ -28,8 +28,11 @@ import { startClient, startServer } from '../handshake/hello.js';
 import { ExpectTraffic } from '../handshake/tls13/traffic.js';
 import type { ClientConfig, ConnectionEvent, NegotiatedParams, ServerConfig, ServerHelloDecision, TlsConnection } from './types.js';
 
-/** RFC 8446 §5.1 allows empty application_data records; a peer sending only those is stalling us. */
-export const MAX_EMPTY_RECORDS_IN_ROW = 32;
+/**
+ * RFC 8446 §5.1 allows empty application_data records; a peer sending only those is stalling us.
+ * The RecordReader enforces this limit (it sees every record first); exported here for drivers.
+ */
+export const MAX_EMPTY_RECORDS_IN_ROW = MAX_EMPTY_RECORDS_IN_A_ROW;
 /** TLS 1.3 has only two non-fatal alerts (close_notify, user_canceled); more than a few in a row is abuse. */
 export const MAX_WARNING_ALERTS_IN_ROW = 4;
 /** KeyUpdates cost us key derivations; more than this many within KEY_UPDATE_WINDOW_RECORDS records is abuse. */
@@ -64,7 +67,6 @@ export class Connection implements TlsConnection {
   private summary: NegotiatedParams | undefined;
   private sentClose = false;
   private receivedClose = false;
-  private emptyInRow = 0;
   private warningsInRow = 0;
   private compatCcs = 0;
   private recordsInWindow = 0;
@@ -231,7 +233,7 @@ export class Connection implements TlsConnection {
     // copy it before the joiner, a message or a data event can keep it.
     // (new Uint8Array(view) copies; a Buffer's slice() would not.)
     if (this.transientInput !== null && payload.buffer === this.transientInput) payload = new Uint8Array(payload);
-    this.countRecord(payload.length);
+    this.countRecord();
     switch (type) {
       case ContentType.alert:
         return this.processAlert(payload);
@@ -257,11 +259,8 @@ export class Connection implements TlsConnection {
     }
   }
 
-  private countRecord(length: number): void {
-    this.emptyInRow = length === 0 ? this.emptyInRow + 1 : 0;
-    if (this.emptyInRow > MAX_EMPTY_RECORDS_IN_ROW) {
-      throw new TlsError(AlertDescription.unexpected_message, 'TooManyEmptyRecords', `more than ${MAX_EMPTY_RECORDS_IN_ROW} empty records in a row`);
-    }
+  /** The KeyUpdate window (MAX_KEY_UPDATES_PER_WINDOW) is measured in records. */
+  private countRecord(): void {
     if (++this.recordsInWindow >= KEY_UPDATE_WINDOW_RECORDS) this.recordsInWindow = this.keyUpdatesInWindow = 0;
   }
 
