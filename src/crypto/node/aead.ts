@@ -8,7 +8,7 @@
 import { Buffer } from 'node:buffer';
 import { createCipheriv, createDecipheriv, type CipherGCMTypes } from 'node:crypto';
 import type { AeadAlgorithm, AeadKey, AeadKeyInto, AeadKeyWithParts } from '../provider.js';
-import { asU8 } from './bytes.js';
+import { asU8, BYTE_VALUES } from './bytes.js';
 import { nativeAead, nativeAeadBinding } from './native-aead.js';
 
 /** Every TLS AEAD uses a 12-byte nonce and a 16-byte tag (RFC 8446 §5.3, RFC 5116 §5). */
@@ -93,7 +93,6 @@ class NodeAeadKey implements AeadKeyWithParts {
  * bulk transfer crosses the threshold within four records and then runs at the native rate.
  */
 export const PROMOTE_AFTER_BYTES = 64 * 1024;
-const TYPE_BYTES: Uint8Array[] = Array.from({ length: 256 }, (_, i) => Uint8Array.of(i));
 
 class TieredAeadKey implements AeadKeyInto {
   private fast: AeadKeyInto | null = null;
@@ -126,7 +125,7 @@ class TieredAeadKey implements AeadKeyInto {
     if (fast) return fast.sealInto(nonce, aad, plaintext, innerType, out, offset);
     if (nonce.length !== AEAD_NONCE_LENGTH) throw new RangeError(`AEAD nonce must be ${AEAD_NONCE_LENGTH} bytes, got ${nonce.length}`);
     if (!Number.isInteger(innerType) || innerType < -1 || innerType > 255) throw new RangeError(`inner type ${innerType} out of range`);
-    const parts = this.slow.sealParts(nonce, aad, innerType >= 0 ? [plaintext, TYPE_BYTES[innerType]!] : [plaintext]);
+    const parts = this.slow.sealParts(nonce, aad, innerType >= 0 ? [plaintext, BYTE_VALUES[innerType]!] : [plaintext]);
     let n = 0;
     for (const p of parts) n += p.length;
     if (!Number.isInteger(offset) || offset < 0 || offset > out.length || out.length - offset < n) {

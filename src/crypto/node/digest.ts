@@ -7,7 +7,7 @@
  */
 import { createHash, createHmac, type Hash } from 'node:crypto';
 import type { HashAlgorithm, HashContext } from '../provider.js';
-import { asU8 } from './bytes.js';
+import { asU8, BYTE_VALUES } from './bytes.js';
 
 const HASH_LENGTH: Record<HashAlgorithm, number> = { sha1: 20, sha256: 32, sha384: 48, sha512: 64 };
 
@@ -51,8 +51,6 @@ export function hkdfExtract(alg: HashAlgorithm, salt: Uint8Array, ikm: Uint8Arra
   return hmac(alg, salt, ikm);
 }
 
-const COUNTER = Array.from({ length: 256 }, (_, i) => Uint8Array.of(i));
-
 /** HKDF-Expand(PRK, info, L) (RFC 5869 §2.3): T(i) = HMAC(PRK, T(i-1) | info | i). */
 export function hkdfExpand(alg: HashAlgorithm, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
   const hashLen = hashLength(alg);
@@ -61,13 +59,13 @@ export function hkdfExpand(alg: HashAlgorithm, prk: Uint8Array, info: Uint8Array
     throw new RangeError(`HKDF-Expand length ${length} out of range 0..${255 * hashLen}`);
   }
   if (length <= hashLen) {
-    const t = createHmac(alg, prk).update(info).update(COUNTER[1]!).digest();
+    const t = createHmac(alg, prk).update(info).update(BYTE_VALUES[1]!).digest();
     return asU8(length === hashLen ? t : t.subarray(0, length));
   }
   const out = new Uint8Array(length);
   let prev: Uint8Array = new Uint8Array(0);
   for (let i = 1, off = 0; off < length; i++) {
-    prev = createHmac(alg, prk).update(prev).update(info).update(COUNTER[i]!).digest();
+    prev = createHmac(alg, prk).update(prev).update(info).update(BYTE_VALUES[i]!).digest();
     out.set(prev.subarray(0, Math.min(hashLen, length - off)), off);
     off += hashLen;
   }
