@@ -19,7 +19,7 @@ import { decodeHandshake, encodeHandshake } from '../wire/handshake/index.js';
 import { HandshakeJoiner, MAX_HANDSHAKE_MESSAGE } from '../wire/handshake-joiner.js';
 import { RecordReader } from '../record/reader.js';
 import { RecordWriter } from '../record/writer.js';
-import { MAX_EMPTY_RECORDS_IN_A_ROW, MIN_FRAGMENT_LENGTH as RECORD_WRITER_MIN_FRAGMENT } from '../record/limits.js';
+import { MAX_EMPTY_RECORDS_IN_A_ROW, MAX_PLAINTEXT_LENGTH, MIN_FRAGMENT_LENGTH as RECORD_WRITER_MIN_FRAGMENT } from '../record/limits.js';
 import { TlsError } from '../util/errors.js';
 import { concatBytes } from '../util/bytes.js';
 import type { HandshakeEvent, HandshakeIo, HandshakeState, HandshakeSummary, TrafficKeyInstall } from '../handshake/common/state.js';
@@ -47,7 +47,7 @@ export const MAX_COMPAT_CCS = 2;
 export const MAX_INPUT_WHILE_PAUSED = 64 * 1024;
 /** The bounds of setMaxFragmentLength (Node: tlsSocket.setMaxSendFragment). */
 export const MIN_FRAGMENT_LENGTH = 512;
-export const MAX_FRAGMENT_LENGTH = 16384;
+export const MAX_FRAGMENT_LENGTH = MAX_PLAINTEXT_LENGTH;
 /**
  * Handshake bytes we hold before they are taken as whole messages: one maximal message with its
  * header, plus the rest of the record that completed it. The joiner already refuses a larger
