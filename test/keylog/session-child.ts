@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
 import { connect, createServer } from '../../src/index.js';
 import { createDevCertificate } from '../../src/pki/build/index.js';
+import { listen } from '../node/helpers.js';
 
 /** Bounds the sessions (from 'go'); the parent has its own, longer, timeout. */
 const CHILD_TIMEOUT_MS = 15_000;
@@ -71,9 +72,8 @@ async function startRelay(target: number): Promise<Relay> {
     down.on('error', () => up.destroy());
     up.on('error', () => down.destroy());
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return { port: (server.address() as net.AddressInfo).port, c2s, s2c, closed, server };
+  const port = await listen(server);
+  return { port, c2s, s2c, closed, server };
 }
 
 async function main(): Promise<void> {
@@ -103,9 +103,7 @@ async function main(): Promise<void> {
     s.on('error', () => {});
   });
   server.on('keylog', (line: Buffer) => serverKeylog.push(line.toString('latin1').trimEnd()));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const serverPort = (server.address() as net.AddressInfo).port;
+  const serverPort = await listen(server);
   process.stdout.write(`LISTENING ${serverPort}\n`);
   if (values['wait-go']) {
     process.stdin.once('end', () => process.exit(3)); // the parent went away

@@ -9,10 +9,9 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import nodeTls from 'node:tls';
-import type { AddressInfo } from 'node:net';
 import * as tls from '../../src/node/tls.js';
 import { fixtureFiles } from './fixture-files.js';
-import { once, bothLibs, type TlsLib } from './helpers.js';
+import { bothLibs, listen, type TlsLib } from './helpers.js';
 
 const files = fixtureFiles();
 after(() => files.cleanup());
@@ -137,10 +136,8 @@ async function namesSentBy(lib: TlsLib, c: Case): Promise<string[] | null> {
   });
   server.on('tlsClientError', () => {});
   c.sni?.setup(lib, server);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  const port = await listen(server);
   try {
-    const { port } = server.address() as AddressInfo;
     return caNames(await sClient(port, c.sni?.servername));
   } finally {
     server.close();

@@ -7,9 +7,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import nodeTls from 'node:tls';
-import type { AddressInfo } from 'node:net';
 import { makeTestPki, type IssuedPair } from '../fixtures/certs.js';
-import { once, bothLibs, type TlsLib } from './helpers.js';
+import { once, bothLibs, listen, type TlsLib } from './helpers.js';
 
 const libs = bothLibs;
 
@@ -43,9 +42,7 @@ async function received(lib: TlsLib, c: Case): Promise<Buffer | null> {
     sigalgs: c.sigalgs,
   });
   const secure = once<[nodeTls.TLSSocket]>(server, 'secureConnection');
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server);
   const client = lib.connect({
     port,
     host: '127.0.0.1',

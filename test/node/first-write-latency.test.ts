@@ -4,9 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import * as ours from '../../src/index.js';
 import { makeTestPki } from '../fixtures/certs.js';
+import { listen } from './helpers.js';
 
 /** Delayed ACK is ~40 ms on Linux; a median well under it shows the write left with the Finished. */
 const MAX_MEDIAN_MS = 20;
@@ -14,12 +14,11 @@ const MAX_MEDIAN_MS = 20;
 test('the first write after awaiting secureConnect is answered without a delayed-ACK stall', { timeout: 30_000 }, async () => {
   const pki = makeTestPki();
   const server = ours.createServer({ key: pki.leaf.key, cert: pki.leaf.chain }, (s) => s.pipe(s));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  const port = await listen(server);
   try {
     const times: number[] = [];
     for (let i = 0; i < 7; i++) {
-      const sock = ours.connect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, servername: 'localhost', ca: pki.ca.cert });
+      const sock = ours.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.ca.cert });
       await once(sock, 'secureConnect');
       const t0 = performance.now();
       sock.write('ping');

@@ -6,10 +6,9 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import nodeTls from 'node:tls';
-import type { AddressInfo } from 'node:net';
 import * as tls from '../../src/node/tls.js';
 import { PFX_PASSPHRASE, fixtureFiles } from './fixture-files.js';
-import { once } from './helpers.js';
+import { listen, once } from './helpers.js';
 import { PFX_MAC_VERIFY_FAILURE } from '../../src/node/secure-context.js';
 
 const files = fixtureFiles();
@@ -94,10 +93,8 @@ test('connect() with a bad pfx passphrase throws synchronously', () => {
 
 test('a pfx server answers a node:tls client that trusts the CA, sending the CA in its chain', async () => {
   const server = tls.createServer({ pfx: files.read('secret.pfx'), passphrase: PFX_PASSPHRASE }, (s) => s.end('pfx server'));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  const port = await listen(server);
   try {
-    const { port } = server.address() as AddressInfo;
     const client = nodeTls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: files.read('ca-cert.pem') });
     await once(client, 'secureConnect');
     assert.equal(client.authorized, true);
@@ -117,10 +114,8 @@ test('a pfx client presents its certificate to a requestCert node:tls server and
     { key: files.read('agent-server-key.pem'), cert: files.read('agent-server-cert.pem'), ca: files.read('ca-cert.pem'), requestCert: true },
     (s) => s.end(`${s.authorized ? 'authorized' : 'unauthorized'} ${s.getPeerCertificate().subject?.CN}`),
   );
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  const port = await listen(server);
   try {
-    const { port } = server.address() as AddressInfo;
     // No `ca`: the server's issuer is trusted because client.pfx carries it (Node's LoadPKCS12).
     const client = tls.connect({ port, host: '127.0.0.1', servername: 'localhost', pfx: files.read('client.pfx') });
     await once(client, 'secureConnect');

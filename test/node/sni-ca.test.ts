@@ -8,9 +8,8 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import nodeTls from 'node:tls';
-import type { AddressInfo } from 'node:net';
 import { fixtureFiles } from './fixture-files.js';
-import { once, bothLibs, type TlsLib } from './helpers.js';
+import { once, bothLibs, listen, type TlsLib } from './helpers.js';
 
 const files = fixtureFiles();
 after(() => files.cleanup());
@@ -61,10 +60,8 @@ async function outcome(lib: TlsLib, how: 'addContext' | 'SNICallback', servernam
   const { options, setup } = serverOptions(lib, how);
   const server = lib.createServer(options, (s) => s.end());
   setup(server);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  const port = await listen(server);
   try {
-    const { port } = server.address() as AddressInfo;
     const seen = once<[nodeTls.TLSSocket]>(server, 'secureConnection');
     const client = nodeTls.connect({
       port,

@@ -4,11 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import nodeTls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import tls, { TLSSocket } from '../../src/index.js';
-import { duplexPair, localhostCert, once, readAll } from './helpers.js';
+import { duplexPair, listen, localhostCert, once, readAll } from './helpers.js';
 
 const MiB = 1 << 20;
 
@@ -19,10 +18,8 @@ const ours = tls as unknown as AnyTls;
 async function echo(serverLib: AnyTls, clientLib: AnyTls, payload: Buffer, extra: Record<string, unknown> = {}) {
   const { key, cert } = localhostCert();
   const server = serverLib.createServer({ key, cert, ...(extra.server as object) }, (s) => s.pipe(s));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  const port = await listen(server);
   try {
-    const port = (server.address() as AddressInfo).port;
     const client = clientLib.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: cert, ...(extra.client as object) });
     await once(client, 'secureConnect');
     const info = { protocol: client.getProtocol(), cipher: client.getCipher(), alpn: client.alpnProtocol, authorized: client.authorized };
@@ -76,9 +73,7 @@ describe('TLSSocket over TCP', () => {
   it('getFinished/getPeerFinished and exportKeyingMaterial agree across the two ends', async () => {
     const { key, cert } = localhostCert();
     const server = tls.createServer({ key, cert });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const port = (server.address() as AddressInfo).port;
+    const port = await listen(server);
     const serverSide = once<[TLSSocket]>(server, 'secureConnection');
     const client = tls.connect(port, '127.0.0.1', { ca: cert, servername: 'localhost' });
     await once(client, 'secureConnect');
@@ -103,11 +98,10 @@ describe('a bare TLSSocket', () => {
   it('connect(port, host, cb) opens its own TCP connection; the host is checked against the certificate', async () => {
     const { key, cert } = localhostCert();
     const server = tls.createServer({ key, cert }, (s) => s.end('bare'));
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
+    const port = await listen(server);
     const sock = new TLSSocket(null, { ca: cert });
     const connected = once(sock, 'connect');
-    const secure = new Promise<void>((resolve) => sock.connect((server.address() as AddressInfo).port, '127.0.0.1', resolve));
+    const secure = new Promise<void>((resolve) => sock.connect(port, '127.0.0.1', resolve));
     await connected;
     await secure;
     assert.equal(sock.authorized, true);
@@ -150,9 +144,7 @@ describe('TLSSocket stream semantics', () => {
   const sockets: TLSSocket[] = [];
   before(async () => {
     server = tls.createServer({ key, cert, allowHalfOpen: true }, (s) => sockets.push(s));
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    port = (server.address() as AddressInfo).port;
+    port = await listen(server);
   });
   after(() => server.close());
 

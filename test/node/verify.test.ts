@@ -3,11 +3,11 @@
  * checks, and the Node-style error codes for alerts received from a node:tls peer.
  */
 import assert from 'node:assert/strict';
-import net, { type AddressInfo } from 'node:net';
+import net from 'node:net';
 import nodeTls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import tls from '../../src/index.js';
-import { localhostCert, once, selfSigned } from './helpers.js';
+import { listen, localhostCert, once, selfSigned } from './helpers.js';
 
 describe('client verification of the server', () => {
   let server: ReturnType<typeof tls.createServer>;
@@ -15,9 +15,7 @@ describe('client verification of the server', () => {
   const { key, cert } = localhostCert();
   before(async () => {
     server = tls.createServer({ key, cert }, (s) => s.end('hi'));
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    port = (server.address() as AddressInfo).port;
+    port = await listen(server);
   });
   after(() => server.close());
 
@@ -47,9 +45,8 @@ describe('client verification of the server', () => {
       s.on('error', () => {});
     });
     spy.on('tlsClientError', () => {});
-    spy.listen(0, '127.0.0.1');
-    await once(spy, 'listening');
-    const c = tls.connect({ port: (spy.address() as AddressInfo).port, host: '127.0.0.1', servername: 'localhost', ca: cert });
+    const port = await listen(spy);
+    const c = tls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: cert });
     c.write('secret before verification');
     const [err] = await once<[Error & { code: string }]>(c, 'error');
     assert.equal(err.code, 'DEPTH_ZERO_SELF_SIGNED_CERT');
@@ -122,9 +119,8 @@ describe('errors from the peer carry OpenSSL-named codes', () => {
     const { key, cert } = localhostCert();
     const s = nodeTls.createServer({ key, cert, ...opts }, (sock) => sock.end());
     s.on('tlsClientError', () => {});
-    s.listen(0, '127.0.0.1');
-    await once(s, 'listening');
-    return { s, port: (s.address() as AddressInfo).port, cert };
+    const port = await listen(s);
+    return { s, port, cert };
   }
 
   it('handshake_failure from node:tls (no common suite) → ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', async () => {
@@ -145,9 +141,8 @@ describe('errors from the peer carry OpenSSL-named codes', () => {
 
   it('a non-TLS answer (an HTTP server) → ERR_SSL_WRONG_VERSION_NUMBER', async () => {
     const http = net.createServer((sock) => sock.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
-    http.listen(0, '127.0.0.1');
-    await once(http, 'listening');
-    const c = tls.connect({ port: (http.address() as AddressInfo).port, host: '127.0.0.1', servername: 'localhost' });
+    const port = await listen(http);
+    const c = tls.connect({ port, host: '127.0.0.1', servername: 'localhost' });
     const [err] = await once<[Error & { code: string }]>(c, 'error');
     http.close();
     assert.equal(err.code, 'ERR_SSL_WRONG_VERSION_NUMBER');
@@ -155,9 +150,8 @@ describe('errors from the peer carry OpenSSL-named codes', () => {
 
   it('a server that closes before the handshake → ECONNRESET with Node’s message', async () => {
     const mute = net.createServer((sock) => sock.end());
-    mute.listen(0, '127.0.0.1');
-    await once(mute, 'listening');
-    const c = tls.connect({ port: (mute.address() as AddressInfo).port, host: '127.0.0.1' });
+    const port = await listen(mute);
+    const c = tls.connect({ port, host: '127.0.0.1' });
     const [err] = await once<[Error & { code: string }]>(c, 'error');
     mute.close();
     assert.equal(err.code, 'ECONNRESET');
@@ -167,10 +161,9 @@ describe('errors from the peer carry OpenSSL-named codes', () => {
   it('a node:tls client rejecting our self-signed server gets its own verify code; the server reports tlsClientError', async () => {
     const other = selfSigned('localhost', 'DNS:localhost');
     const server = tls.createServer({ key: other.key, cert: other.cert });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
+    const port = await listen(server);
     const clientErr = once<[Error]>(server, 'tlsClientError');
-    const c = nodeTls.connect({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', servername: 'localhost' });
+    const c = nodeTls.connect({ port, host: '127.0.0.1', servername: 'localhost' });
     const [err] = await once<[Error & { code: string }]>(c, 'error');
     assert.equal(err.code, 'DEPTH_ZERO_SELF_SIGNED_CERT');
     const [serverErr] = await clientErr;
