@@ -8,6 +8,7 @@ import type { GeneratedKey, HashAlgorithm, KeyGenSpec, SigningKey } from '../pro
 import { TlsError } from '../../util/errors.js';
 import { AlertDescription, SignatureScheme as S } from '../../wire/registry.js';
 import { asU8 } from './bytes.js';
+import { hashLength } from './digest.js';
 
 type KeyType = 'rsa' | 'rsa-pss' | 'ec' | 'ed25519' | 'ed448';
 
@@ -40,13 +41,12 @@ const SCHEMES = new Map<number, SchemeParams>([
   [S.ed448, { key: 'ed448', hash: null, pss: false }],
 ]);
 
-const HASH_LEN: Record<HashAlgorithm, number> = { sha1: 20, sha256: 32, sha384: 48, sha512: 64 };
 const CURVE_NAMES: Record<string, string> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
 
 /** The node:crypto sign/verify key argument for a scheme (RFC 8446 §4.2.3: PSS salt = hash length, MGF1 with the same hash). */
 function keyInput(key: KeyObject, p: SchemeParams) {
   return p.pss
-    ? { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: HASH_LEN[p.hash!] }
+    ? { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: hashLength(p.hash!) }
     : p.key === 'rsa'
       ? { key, padding: constants.RSA_PKCS1_PADDING }
       : { key, dsaEncoding: 'der' as const };
@@ -98,7 +98,7 @@ function keyError(message: string, code = 'ERR_TLS_BAD_KEY'): Error {
 
 /** PSS needs emLen >= hLen + sLen + 2 (RFC 8017 §9.1.1), so small RSA keys cannot do SHA-512. */
 function pssFits(bits: number, hash: HashAlgorithm): boolean {
-  return Math.ceil((bits - 1) / 8) >= 2 * HASH_LEN[hash] + 2;
+  return Math.ceil((bits - 1) / 8) >= 2 * hashLength(hash) + 2;
 }
 
 class NodeSigningKey implements SigningKey {
