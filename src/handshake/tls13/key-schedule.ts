@@ -147,13 +147,10 @@ export class EarlySecret extends Stage {
   /** Handshake Secret = HKDF-Extract(Derive-Secret(., "derived", ""), (EC)DHE). Use zeros for psk_ke. */
   handshake(sharedSecret?: Uint8Array): HandshakeSecret {
     const ikm = sharedSecret ?? new Uint8Array(this.provider.hashLength(this.hash));
-    let salt: Uint8Array;
-    if (this.noPsk) {
-      const c = constantsFor(this.provider, this.hash);
-      salt = c.noPskSalt ??= derivedSalt(this.provider, this.hash, this.secret);
-    } else {
-      salt = derivedSalt(this.provider, this.hash, this.secret);
-    }
+    // Without a PSK the salt is a per-hash constant too (see HashConstants).
+    const salt = this.noPsk
+      ? (constantsFor(this.provider, this.hash).noPskSalt ??= derivedSalt(this.provider, this.hash, this.secret))
+      : derivedSalt(this.provider, this.hash, this.secret);
     return new HandshakeSecret(this.provider, this.hash, this.provider.hkdfExtract(this.hash, salt, ikm));
   }
 }
@@ -216,7 +213,7 @@ export function finishedKey(provider: CryptoProvider, hash: HashAlgorithm, baseK
 /**
  * verify_data = HMAC(finished_key, Transcript-Hash(Handshake Context, Certificate*, CertificateVerify*)) (§4.4.4).
  * BaseKey is the sender's handshake traffic secret (or the binder key for PSK binders, §4.2.11.2).
- * Compare a received value with CryptoProvider.timingSafeEqual.
+ * A received value is compared in constant time (auth.ts verifyFinished, util/ct.ts).
  */
 export function finishedVerifyData(provider: CryptoProvider, hash: HashAlgorithm, baseKey: Uint8Array, transcriptHash: Uint8Array): Uint8Array {
   return provider.hmac(hash, finishedKey(provider, hash, baseKey), transcriptHash);
