@@ -67,9 +67,12 @@ export function makeClientOffer(io: HandshakeIo, config: ClientHandshakeConfig):
   };
 }
 
-/** The ClientHello for an offer; after a HelloRetryRequest, `cookie` is echoed (RFC 8446 §4.2.2). */
+/**
+ * The ClientHello for an offer; after a HelloRetryRequest, `cookie` is echoed (RFC 8446 §4.2.2).
+ * Fields left undefined are simply not encoded (the extension codec skips undefined values).
+ */
 export function buildClientHello(offer: ClientOffer, cookie?: Uint8Array): ClientHello {
-  const ch: ClientHello = {
+  return {
     type: 'client_hello',
     legacyVersion: ProtocolVersion.TLSv1_2,
     random: offer.random,
@@ -91,8 +94,6 @@ export function buildClientHello(offer: ClientOffer, cookie?: Uint8Array): Clien
       recordSizeLimit: RECORD_SIZE_LIMIT_TLS13,
     },
   };
-  for (const k of Object.keys(ch.ext) as (keyof ClientHello['ext'])[]) if (ch.ext[k] === undefined) delete ch.ext[k];
-  return ch;
 }
 
 /**
