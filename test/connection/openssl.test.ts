@@ -14,6 +14,7 @@ import { NamedGroup } from '../../src/wire/registry.js';
 import { freePort, makeCerts, requirePeer, startPeer, type KeyKind } from '../support/peers.js';
 import { makePair, provider } from '../pair/pair.js';
 import { TestVerifier } from '../pair/verifier.js';
+import { listen } from '../node/helpers.js';
 
 const TIMEOUT = 10_000;
 
@@ -100,8 +101,7 @@ for (const kind of ['ec-p256', 'ec-p384', 'rsa', 'ed25519'] as KeyKind[]) {
         }
       });
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as { port: number }).port;
+    const port = await listen(server);
     const cli = startPeer('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_3', '-servername', 'localhost', '-CAfile', certs.caFile, '-cert', certs.certFile, '-key', certs.keyFile, '-alpn', 'x-test', '-verify_return_error']);
     try {
       await cli.waitFor(/Verify return code: 0/);

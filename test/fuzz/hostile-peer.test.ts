@@ -20,6 +20,7 @@ import { tls } from '../support/impl.js';
 import { makeCerts } from '../support/peers.js';
 import { KNOWN_ALERTS, RECEIVED, build, type Built, type Expect, type Spec } from './faults.js';
 import { HS, Mitm, type Dir } from './mitm.js';
+import { listen } from '../node/helpers.js';
 
 const RUNS = Number(process.env.FC_RUNS) || 0;
 const runs = (n: number) => RUNS || n;
@@ -70,8 +71,8 @@ async function startTarget(extra: Record<string, unknown>): Promise<Target> {
     current.serverDone();
   });
   server.on('keylog', (line: Buffer) => mitm.keylog.add(line));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  await mitm.listen((server.address() as { port: number }).port);
+  const port = await listen(server);
+  await mitm.listen(port);
   return { server, mitm };
 }
 

@@ -11,7 +11,7 @@ import net from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { tls, implName } from '../support/impl.js';
 import { makeCerts } from '../support/peers.js';
-import { waitFor } from '../node/helpers.js';
+import { listen, waitFor } from '../node/helpers.js';
 import fc from 'fast-check';
 import { HandshakeJoiner, MAX_HANDSHAKE_MESSAGE } from '../../src/wire/handshake/index.js';
 
@@ -75,9 +75,9 @@ async function attackServer(first: Buffer, next: () => Buffer) {
   const errors: (Error & { code?: string })[] = [];
   const server = tls.createServer({ key: certs.key, cert: certs.cert }, () => {});
   server.on('tlsClientError', (e: Error) => errors.push(e));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = await listen(server);
   try {
-    const sock = net.connect({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port });
+    const sock = net.connect({ host: '127.0.0.1', port });
     await new Promise((r) => sock.once('connect', r));
     const r = await flood(sock, first, next);
     await waitFor(() => errors.length > 0, 1000, 20);
@@ -94,9 +94,9 @@ async function attackClient(first: Buffer, next: () => Buffer) {
   const fake = net.createServer((sock) => {
     sock.once('data', () => (result = flood(sock, first, next)));
   });
-  await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
+  const port = await listen(fake);
   try {
-    const client: TLSSocket = tls.connect({ host: '127.0.0.1', port: (fake.address() as net.AddressInfo).port, servername: 'localhost', ca: certs.caCert });
+    const client: TLSSocket = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: certs.caCert });
     const error = await new Promise<Error & { code?: string }>((resolve) => {
       client.once('error', resolve);
       client.once('secureConnect', () => resolve(new Error('handshake completed against a flood')));

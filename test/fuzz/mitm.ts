@@ -13,6 +13,7 @@ import net from 'node:net';
 import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
 import { nextTrafficSecret, tls13Suite, trafficKey, type Tls13Suite, type TrafficKey } from '../../src/handshake/tls13/keys.js';
 import { concatBytes } from '../../src/util/bytes.js';
+import { listen } from '../node/helpers.js';
 
 const provider = nodeCryptoProvider();
 export const CT = { ccs: 20, alert: 21, handshake: 22, appData: 23 } as const;
@@ -348,8 +349,7 @@ export class Mitm {
       const toServer = net.connect({ host: '127.0.0.1', port: serverPort });
       this.sessions.push(new Session(this.keylog, this.fault, fromClient, toServer));
     });
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.port = (this.server.address() as net.AddressInfo).port;
+    this.port = await listen(this.server);
   }
 
   close(): Promise<void> {

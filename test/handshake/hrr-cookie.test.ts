@@ -19,6 +19,7 @@ import type { ClientHello, HandshakeMessage, ServerHello } from '../../src/wire/
 import { errorsOf, handshake, makePair, provider, type Tamper } from '../pair/pair.js';
 import { TestVerifier } from '../pair/verifier.js';
 import { makeCerts, requirePeer, startPeer } from '../support/peers.js';
+import { listen } from '../node/helpers.js';
 
 const TLS13 = ProtocolVersion.TLSv1_3;
 
@@ -263,8 +264,7 @@ async function serveOnly(group: number): Promise<Served> {
     sock.on('close', () => sockets.delete(sock));
     handle(conn.start());
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  served.port = (server.address() as { port: number }).port;
+  served.port = await listen(server);
   served.close = () =>
     new Promise<void>((r) => {
       for (const s of sockets) s.destroy();

@@ -25,6 +25,7 @@ import type { TLSSocket } from 'node:tls';
 import { tls, implName } from '../support/impl.js';
 import { makeCerts, requirePeer, type KeyKind } from '../support/peers.js';
 import { clientShareGroups, EXT, isGrease, parseHello, plaintextHandshakes, startRecordingProxy, u16List, type Hello } from './wire-capture.js';
+import { listen } from '../node/helpers.js';
 
 const CHROMIUM = 'chromium';
 const CHROMIUM_TIMEOUT_MS = 30_000;
@@ -87,9 +88,9 @@ async function startSite(kind: KeyKind, extra: Record<string, unknown>): Promise
     http.emit('connection', s);
   });
   server.on('tlsClientError', (e: Error & { code?: string }) => clientErrors.push({ code: e.code, message: e.message }));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = await listen(server);
   return {
-    port: (server.address() as { port: number }).port,
+    port,
     seen,
     requests,
     clientErrors,

@@ -12,7 +12,7 @@ import * as nodeTls from 'node:tls';
 import type { Server, TLSSocket } from 'node:tls';
 import { tls, implName } from '../support/impl.js';
 import { freePort, makeCerts, requirePeer, startPeer } from '../support/peers.js';
-import { waitFor } from '../node/helpers.js';
+import { listen, waitFor } from '../node/helpers.js';
 
 interface ClientPki {
   caCert: string;
@@ -103,10 +103,10 @@ async function startAuthServer(impl: typeof nodeTls, rejectUnauthorized: boolean
     s.pipe(s);
   });
   server.on('tlsClientError', (err: Error & { code?: string }) => clientErrors.push(err));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = await listen(server);
   return {
     server,
-    port: (server.address() as { port: number }).port,
+    port,
     secure,
     clientErrors,
     close: () => new Promise<void>((r) => server.close(() => r())),
@@ -364,9 +364,9 @@ async function nodeVerifyingServer(): Promise<{ port: number; seen: Outcome[]; c
     s.on('data', (d: Buffer) => s.write(d.toString().toUpperCase()));
   });
   server.on('tlsClientError', () => {});
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = await listen(server);
   return {
-    port: (server.address() as { port: number }).port,
+    port,
     seen,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };

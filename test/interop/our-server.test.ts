@@ -6,6 +6,7 @@ import * as nodeTls from 'node:tls';
 import type { Server, TLSSocket } from 'node:tls';
 import { tls, implName } from '../support/impl.js';
 import { makeCerts, patternBytes, requirePeer, startPeer, type KeyKind } from '../support/peers.js';
+import { listen } from '../node/helpers.js';
 
 interface Started {
   server: Server;
@@ -31,8 +32,7 @@ async function startEcho(kind: KeyKind = 'ec-p256', extra: Record<string, unknow
     }
   });
   server.on('tlsClientError', () => {});
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
+  const port = await listen(server);
   return {
     server,
     port,
@@ -211,9 +211,9 @@ test(`node:tls client ⇄ ${implName} server: 1 MiB echoed and compared`, { time
 test(`${implName} client ⇄ node:tls server: 1 MiB echoed and compared`, { timeout: 30_000 }, async () => {
   const certs = makeCerts('ec-p256');
   const server = nodeTls.createServer({ key: certs.key, cert: certs.cert }, (s) => s.pipe(s));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = await listen(server);
   try {
-    await echoMebibyte(tls.connect, (server.address() as { port: number }).port, certs.caCert, 11);
+    await echoMebibyte(tls.connect, port, certs.caCert, 11);
   } finally {
     await new Promise<void>((r) => server.close(() => r()));
   }

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { Server, TLSSocket } from 'node:tls';
 import { tls, implName, usingNode } from '../support/impl.js';
 import { makeCerts, patternBytes, requirePeer, startPeer, type KeyKind, type Peer } from '../support/peers.js';
-import { waitFor } from '../node/helpers.js';
+import { listen, waitFor } from '../node/helpers.js';
 import { clientShareGroups, EXT, parseHello, plaintextHandshakes, startRecordingProxy } from './wire-capture.js';
 
 const PYTHON = 'python3';
@@ -88,10 +88,10 @@ async function startEchoServer(kind: KeyKind, extra: Record<string, unknown> = {
     s.pipe(s);
   });
   server.on('tlsClientError', (e: Error & { code?: string }) => clientErrors.push({ code: e.code, message: e.message }));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = await listen(server);
   return {
     server,
-    port: (server.address() as { port: number }).port,
+    port,
     seen,
     clientErrors,
     close: () => new Promise<void>((r) => server.close(() => r())),

@@ -4,6 +4,7 @@
  * test can check what a real peer put on the wire without trusting the code under test.
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { listen } from '../node/helpers.js';
 
 /** Bytes kept per direction per connection: enough for any plaintext hello flight. */
 const CAPTURE_LIMIT = 256 * 1024;
@@ -45,12 +46,9 @@ export async function startRecordingProxy(target: number): Promise<RecordingProx
     down.pipe(up);
     up.pipe(down);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
+  const port = await listen(server);
   return {
-    port: (server.address() as { port: number }).port,
+    port,
     connections,
     close: () =>
       new Promise<void>((resolve) => {

@@ -3,12 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import tls from 'node:tls';
-import type { AddressInfo } from 'node:net';
 import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
 import { exporter } from '../../src/handshake/tls13/key-schedule.js';
 import { suiteByName } from '../../src/suites/suites.js';
 import { fromHex, toHex, utf8 } from '../../src/util/bytes.js';
 import { makeTestPki } from '../fixtures/certs.js';
+import { listen } from '../node/helpers.js';
 
 const TIMEOUT_MS = 10_000;
 const p = nodeCryptoProvider();
@@ -16,12 +16,12 @@ const p = nodeCryptoProvider();
 async function handshake(ciphersuites: string) {
   const pki = makeTestPki();
   const server = tls.createServer({ key: pki.ecdsa.key, cert: pki.ecdsa.cert, minVersion: 'TLSv1.3', ciphers: ciphersuites }, (s) => s.end());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = await listen(server);
   const lines: string[] = [];
   try {
     return await new Promise<{ socket: tls.TLSSocket; lines: string[] }>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('handshake timed out')), TIMEOUT_MS);
-      const socket = tls.connect({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', ca: pki.ecdsa.cert, servername: 'localhost', ciphers: ciphersuites });
+      const socket = tls.connect({ port, host: '127.0.0.1', ca: pki.ecdsa.cert, servername: 'localhost', ciphers: ciphersuites });
       socket.on('keylog', (line) => lines.push(line.toString('latin1').trim()));
       socket.on('error', (e) => {
         clearTimeout(timer);

@@ -8,13 +8,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import type { ConnectionEvent, TlsConnection } from '../../src/connection/types.js';
 import { useSharedReadBuffer } from '../../src/node/read-buffer.js';
 import { RecordReader } from '../../src/record/reader.js';
 import * as tls from '../../src/node/tls.js';
 import { makePair } from '../pair/pair.js';
-import { selfSigned } from '../node/helpers.js';
+import { listen, selfSigned } from '../node/helpers.js';
 
 /** Feeds `bytes` to `to` in `step`-sized pieces through one reused buffer, wiped after each call. */
 function feedTransient(to: TlsConnection, bytes: Uint8Array, step: number, reused: Buffer): ConnectionEvent[] {
@@ -82,8 +81,7 @@ test('useSharedReadBuffer switches an accepted socket and delivers every byte on
     hooked = useSharedReadBuffer(s, (b) => got.push(Buffer.from(b)));
     s.on('end', () => s.end());
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server);
   await new Promise<void>((resolve, reject) => {
     const c = net.connect(port, '127.0.0.1', () => c.end(payload));
     c.on('error', reject);
@@ -110,8 +108,7 @@ test('several TLS connections at once share the read buffer without mixing bytes
       s.end();
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server);
   const sent = new Map<string, string>();
   await Promise.all(
     Array.from({ length: 6 }, async () => {

@@ -8,6 +8,7 @@ import { createCertificateVerifier } from '../../src/pki/verifier.js';
 import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
 import { encodePem } from '../../src/pki/pem.js';
 import { AlertDescription } from '../../src/wire/registry.js';
+import { listen } from '../node/helpers.js';
 
 const pki = buildPki();
 const provider = nodeCryptoProvider();
@@ -151,8 +152,7 @@ async function nodeVerdict(c: Case): Promise<{ code: string; message?: string }>
   const server = tls.createServer({ key, cert });
   server.on('secureConnection', (s) => s.end());
   server.on('tlsClientError', () => {});
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
+  const port = await listen(server);
   try {
     return await new Promise<{ code: string; message?: string }>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('timeout')), 15000);
@@ -233,8 +233,7 @@ async function nodeClientVerdict(leaf: string, untrusted: string[]): Promise<str
       s.end();
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
+  const port = await listen(server);
   const sock = tls.connect({ port, host: '127.0.0.1', key: pki.pem(leaf.replace('.pem', '.key')), cert: [leaf, ...untrusted].map((n) => pki.pem(n)).join(''), rejectUnauthorized: false });
   sock.on('error', () => {});
   const timer = setTimeout(() => server.close(), 15000);

@@ -4,17 +4,18 @@ import assert from 'node:assert/strict';
 import tls from 'node:tls';
 import { buildPki } from './fixtures.js';
 import { toPeerCertificate, opensslTime, type PeerCertificate } from '../../src/node/peer-certificate.js';
+import { listen } from '../node/helpers.js';
 
 const pki = buildPki();
 
 async function nodePeerCert(keyName: string, chain: string[], ca: string[], detailed: boolean): Promise<tls.PeerCertificate | tls.DetailedPeerCertificate> {
   const server = tls.createServer({ key: pki.pem(keyName), cert: chain.map((n) => pki.pem(n)).join('') }, (s) => s.end());
   server.on('tlsClientError', () => {});
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = await listen(server);
   try {
     return await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('timeout')), 15000);
-      const sock = tls.connect({ port: (server.address() as { port: number }).port, host: '127.0.0.1', ca: ca.map((n) => pki.pem(n)), rejectUnauthorized: false }, () => {
+      const sock = tls.connect({ port, host: '127.0.0.1', ca: ca.map((n) => pki.pem(n)), rejectUnauthorized: false }, () => {
         clearTimeout(timer);
         resolve(sock.getPeerCertificate(detailed));
         sock.destroy();
