@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as nodeTls from 'node:tls';
 import { makeTestPki } from '../fixtures/certs.js';
-import { closeServer, listen } from '../node/helpers.js';
+import { closeServer, listen, readAll } from '../node/helpers.js';
 import { ours } from '../support/impl.js';
 
 export { ours };
@@ -36,21 +36,7 @@ export function close(server: NetServer): Promise<void> {
 }
 
 /** Reads a request body (bounded). */
-export function body(req: IncomingMessage, ms = 10_000): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const t = setTimeout(() => reject(new Error('timed out reading the body')), ms);
-    req.on('data', (d: Buffer) => chunks.push(d));
-    req.on('end', () => {
-      clearTimeout(t);
-      resolve(Buffer.concat(chunks));
-    });
-    req.on('error', (e) => {
-      clearTimeout(t);
-      reject(e);
-    });
-  });
-}
+export const body = (req: IncomingMessage, ms = 10_000): Promise<Buffer> => readAll(req, ms);
 
 export interface TlsHttpApp {
   http: HttpServer;
