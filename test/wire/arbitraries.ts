@@ -67,40 +67,36 @@ const clientHello = fc.record({
   }),
 });
 
-const serverHello13 = fc.record({
-  type: fc.constant('server_hello' as const),
-  legacyVersion: fc.constant(TLS12),
-  random,
-  legacySessionIdEcho: sessionId,
-  cipherSuite: u16,
-  compressionMethod: fc.constant(0),
-  isHelloRetryRequest: fc.constant(false),
-  extensions: unknownExtensions,
-  ext: fc.record({ supportedVersion: fc.constant(TLS13), keyShare, preSharedKey: u16 }, { requiredKeys: ['supportedVersion'] }).map((o) => ({ ...o })),
-});
+/** A ServerHello whose fields are all drawn except `random`, the HRR flag and the extensions (RFC 8446 §4.1.3). */
+const serverHello = <E>(random: fc.Arbitrary<Uint8Array>, isHelloRetryRequest: boolean, ext: fc.Arbitrary<E>) =>
+  fc.record({
+    type: fc.constant('server_hello' as const),
+    legacyVersion: fc.constant(TLS12),
+    random,
+    legacySessionIdEcho: sessionId,
+    cipherSuite: u16,
+    compressionMethod: fc.constant(0),
+    isHelloRetryRequest: fc.constant(isHelloRetryRequest),
+    extensions: unknownExtensions,
+    ext,
+  });
 
-const helloRetryRequest = fc.record({
-  type: fc.constant('server_hello' as const),
-  legacyVersion: fc.constant(TLS12),
-  random: fc.constant(HELLO_RETRY_REQUEST_RANDOM),
-  legacySessionIdEcho: sessionId,
-  cipherSuite: u16,
-  compressionMethod: fc.constant(0),
-  isHelloRetryRequest: fc.constant(true),
-  extensions: unknownExtensions,
-  ext: fc.record({ supportedVersion: fc.constant(TLS13), selectedGroup: u16, cookie: bytes(1, 40) }, { requiredKeys: ['supportedVersion'] }).map((o) => ({ ...o })),
-});
-
-const serverHello12 = fc.record({
-  type: fc.constant('server_hello' as const),
-  legacyVersion: fc.constant(TLS12),
+const serverHello13 = serverHello(
   random,
-  legacySessionIdEcho: sessionId,
-  cipherSuite: u16,
-  compressionMethod: fc.constant(0),
-  isHelloRetryRequest: fc.constant(false),
-  extensions: unknownExtensions,
-  ext: opt({
+  false,
+  fc.record({ supportedVersion: fc.constant(TLS13), keyShare, preSharedKey: u16 }, { requiredKeys: ['supportedVersion'] }).map((o) => ({ ...o })),
+);
+
+const helloRetryRequest = serverHello(
+  fc.constant(HELLO_RETRY_REQUEST_RANDOM),
+  true,
+  fc.record({ supportedVersion: fc.constant(TLS13), selectedGroup: u16, cookie: bytes(1, 40) }, { requiredKeys: ['supportedVersion'] }).map((o) => ({ ...o })),
+);
+
+const serverHello12 = serverHello(
+  random,
+  false,
+  opt({
     renegotiationInfo: bytes(0, 12),
     extendedMasterSecret: yes,
     encryptThenMac: yes,
@@ -112,7 +108,7 @@ const serverHello12 = fc.record({
     npnProtocols: fc.array(name, { maxLength: 3 }),
     recordSizeLimit: u16,
   }),
-});
+);
 
 const encryptedExtensions = fc.record({
   type: fc.constant('encrypted_extensions' as const),
