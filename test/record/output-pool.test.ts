@@ -293,6 +293,18 @@ function readerFor(): { read(chunks: Uint8Array[]): Uint8Array[] } {
 
 const joined = (parts: Uint8Array[]) => concatBytes(...parts);
 
+/**
+ * A reuse-enabled writer, its arenas and a reader, with the pool emptied first so a wrongly
+ * released arena would come straight back and be overwritten; null when the test is skipped.
+ */
+function reuseRig(t: TestContext): { w: RecordWriter; arenas: OutputArenas; reader: ReturnType<typeof readerFor> } | null {
+  const k = arenaAead(t);
+  if (!k) return null;
+  emptyPool();
+  const w = writerWith(k, true);
+  return { w, arenas: (w as unknown as { arenas: OutputArenas }).arenas, reader: readerFor() };
+}
+
 test('RecordWriter without reuse: 2000 records taken and "released" stay intact and decrypt at the end', (t) => {
   const k = arenaAead(t);
   if (!k) return;
@@ -317,14 +329,11 @@ test('RecordWriter without reuse: 2000 records taken and "released" stay intact 
 });
 
 test('RecordWriter.releaseTaken() does nothing while chunks are queued; after take() it reuses', (t) => {
-  const k = arenaAead(t);
-  if (!k) return;
-  emptyPool(); // so a wrongly released arena would come straight back and be overwritten
-  const w = writerWith(k, true);
-  const reader = readerFor();
+  const rig = reuseRig(t);
+  if (!rig) return;
+  const { w, arenas, reader } = rig;
   const a = fill(BULK_FRAGMENT, 1); // bulk-sized: smaller records never use arenas
   w.seal(T.application_data, a);
-  const arenas = (w as unknown as { arenas: OutputArenas }).arenas;
   assert.equal(arenas.heldCount, 1);
   w.releaseTaken(); // queued, not taken: must keep the arena
   assert.equal(arenas.heldCount, 1, 'releaseTaken() released while chunks were still queued');
@@ -349,12 +358,9 @@ test('RecordWriter.releaseTaken() does nothing while chunks are queued; after ta
 });
 
 test('RecordWriter with reuse: small records (handshake flights, chatty writes, small max fragment) never check out an arena; a record of ARENA_MIN_RECORD bytes does', (t) => {
-  const k = arenaAead(t);
-  if (!k) return;
-  emptyPool();
-  const w = writerWith(k, true);
-  const arenas = (w as unknown as { arenas: OutputArenas }).arenas;
-  const reader = readerFor();
+  const rig = reuseRig(t);
+  if (!rig) return;
+  const { w, arenas, reader } = rig;
   const sent: Uint8Array[] = [];
   for (const n of [1, 5, 100, 1000, 4000, BULK_FRAGMENT - 1]) {
     const pt = fill(n, n);
@@ -391,12 +397,9 @@ test('RecordWriter with reuse: small records (handshake flights, chatty writes, 
 });
 
 test('RecordWriter with reuse: 400 release cycles of mixed records (some without release) all decrypt; bulk records recur in a few arenas, small ones never enter them', (t) => {
-  const k = arenaAead(t);
-  if (!k) return;
-  emptyPool();
-  const w = writerWith(k, true);
-  const arenas = (w as unknown as { arenas: OutputArenas }).arenas;
-  const reader = readerFor();
+  const rig = reuseRig(t);
+  if (!rig) return;
+  const { w, arenas, reader } = rig;
   const r = fill(4 * 400, 77);
   const arenaBuffers = new Set<ArrayBufferLike>(); // buffers that carried bulk records
   const smallBuffers = new Set<ArrayBufferLike>(); // buffers that carried small records
