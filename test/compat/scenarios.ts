@@ -29,7 +29,7 @@ interface RunOptions {
 }
 
 /** One handshake between `p.server` and `p.client`; waits (bounded) until both ends have settled. */
-export async function runPair(p: Pairing, o: RunOptions): Promise<Observation> {
+async function runPair(p: Pairing, o: RunOptions): Promise<Observation> {
   const cli = new EventLog();
   const srv = new EventLog();
   let clientView: Record<string, unknown> | undefined;

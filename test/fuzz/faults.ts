@@ -44,7 +44,7 @@ export interface Built {
 
 /** Sealed items in a genuine run: c2s Certificate, CertificateVerify, Finished, data, close_notify;
  * s2c EncryptedExtensions, CertificateRequest, Certificate, CertificateVerify, Finished, tickets... */
-export const HS_FLIGHT: Record<Dir, number> = { c2s: 3, s2c: 5 };
+const HS_FLIGHT: Record<Dir, number> = { c2s: 3, s2c: 5 };
 
 function once(pred: (i: Item) => boolean, act: (i: Item) => Out[], expect: Expect): Built {
   let fired = false;

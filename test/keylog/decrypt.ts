@@ -13,9 +13,9 @@ import { RecordReader } from '../../src/record/reader.js';
 import { suiteByName } from '../../src/suites/suites.js';
 import { ContentType, HandshakeType } from '../../src/wire/registry.js';
 
-export const CHILD = fileURLToPath(new URL('./session-child.js', import.meta.url));
+const CHILD = fileURLToPath(new URL('./session-child.js', import.meta.url));
 /** Parent-side bound on one child run (the child bounds itself at 15 s). */
-export const CHILD_RUN_TIMEOUT_MS = 20_000;
+const CHILD_RUN_TIMEOUT_MS = 20_000;
 
 /** label → client_random (hex) → secret (hex), as Wireshark reads it (RFC: NSS key log format). */
 export type KeyLog = Map<string, Map<string, string>>;

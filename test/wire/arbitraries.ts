@@ -21,7 +21,7 @@ const keyShare = fc.record({ group: u16, keyExchange: bytes(1, 70) });
 const dns = fc.array(bytes(1, 30), { minLength: 1, maxLength: 3 });
 
 /** Raw extensions of types nobody recognises (GREASE and private values), unique by type. */
-export const unknownExtensions = fc.uniqueArray(
+const unknownExtensions = fc.uniqueArray(
   fc.record({ type: u16.filter((t) => !isRecognisedExtension(t)), data: bytes(0, 20) }),
   { maxLength: 3, selector: (e: RawExtension) => e.type },
 );
@@ -166,7 +166,7 @@ const newSessionTicket12 = fc.record({
 const keyUpdate = fc.record({ type: fc.constant('key_update' as const), requestUpdate: fc.constantFrom(0 as const, 1 as const) });
 const opaque = (type: 'server_key_exchange' | 'client_key_exchange') => fc.record({ type: fc.constant(type), body: bytes(0, 60) });
 
-export const message13: fc.Arbitrary<HandshakeMessage> = fc.oneof(
+const message13: fc.Arbitrary<HandshakeMessage> = fc.oneof(
   clientHello,
   serverHello13,
   helloRetryRequest,
@@ -180,7 +180,7 @@ export const message13: fc.Arbitrary<HandshakeMessage> = fc.oneof(
   fc.constant({ type: 'end_of_early_data' as const }),
 );
 
-export const message12: fc.Arbitrary<HandshakeMessage> = fc.oneof(
+const message12: fc.Arbitrary<HandshakeMessage> = fc.oneof(
   clientHello,
   serverHello12,
   certificate12,
