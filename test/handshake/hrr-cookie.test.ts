@@ -16,7 +16,7 @@ import { concatBytes, toHex } from '../../src/util/bytes.js';
 import { decodeHandshake, encodeHandshake } from '../../src/wire/handshake/index.js';
 import { AlertDescription, CipherSuite, ContentType, ExtensionType, NamedGroup, ProtocolVersion } from '../../src/wire/registry.js';
 import type { ClientHello, HandshakeMessage, ServerHello } from '../../src/wire/types.js';
-import { errorsOf, handshake, makePair, provider, type Tamper } from '../pair/pair.js';
+import { errorsOf, handshake, makePair, plainRecord, provider, type Tamper } from '../pair/pair.js';
 import { TestVerifier } from '../pair/verifier.js';
 import { makeCerts, requirePeer, startPeer } from '../support/peers.js';
 import { listen } from '../node/helpers.js';
@@ -40,10 +40,6 @@ function records(bytes: Uint8Array): Rec[] {
   return out;
 }
 
-function record(type: number, body: Uint8Array): Uint8Array {
-  return concatBytes(Uint8Array.of(type, 3, 3, body.length >> 8, body.length & 0xff), body);
-}
-
 /** The one handshake message of a flight's (only) plaintext handshake record, raw. */
 function helloRaw(flight: Uint8Array): Uint8Array {
   const hs = records(flight).filter((r) => r.type === ContentType.handshake);
@@ -61,10 +57,10 @@ function editHello<T extends HandshakeMessage>(nth: number, edit: (m: T) => void
     if (flight !== nth) return bytes;
     return concatBytes(
       ...records(bytes).map((r) => {
-        if (r.type !== ContentType.handshake) return record(r.type, r.body);
+        if (r.type !== ContentType.handshake) return plainRecord(r.type, r.body);
         const m = decodeHandshake(r.body, TLS13) as T;
         edit(m);
-        return record(r.type, encodeHandshake(m, TLS13));
+        return plainRecord(r.type, encodeHandshake(m, TLS13));
       }),
     );
   };
@@ -184,7 +180,7 @@ test('an unsolicited cookie in ClientHello1 is ignored (no error, and not taken 
   plain.client.start();
   const ch1 = hello<ClientHello>(concatBytes(...plain.client.takeOutgoing()));
   ch1.ext.cookie = bogus;
-  const ev = plain.server.receive(record(ContentType.handshake, encodeHandshake(ch1, TLS13)));
+  const ev = plain.server.receive(plainRecord(ContentType.handshake, encodeHandshake(ch1, TLS13)));
   assert.deepEqual(errorsOf(ev), []);
   assert.equal(hello<ServerHello>(concatBytes(...plain.server.takeOutgoing())).isHelloRetryRequest, false);
   // Without one: the HelloRetryRequest carries our cookie, not the client's.

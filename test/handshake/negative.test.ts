@@ -9,15 +9,8 @@ import { AlertDescription, CipherSuite, ContentType, NamedGroup, ProtocolVersion
 import type { ClientHello, ServerHello } from '../../src/wire/types.js';
 import { HELLO_RETRY_REQUEST_RANDOM } from '../../src/handshake/tls13/server.js';
 import { DOWNGRADE_TLS12 } from '../../src/handshake/common/negotiate.js';
-import { errorsOf, handshake, makePair, provider, run, takeAll } from '../pair/pair.js';
+import { errorsOf, handshake, makePair, plainRecord, provider, run, takeAll } from '../pair/pair.js';
 import type { TlsConnection, ConnectionEvent } from '../../src/connection/types.js';
-
-function record(type: number, payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(5 + payload.length);
-  out.set([type, 3, 3, payload.length >> 8, payload.length & 0xff]);
-  out.set(payload, 5);
-  return out;
-}
 
 function firstError(ev: ConnectionEvent[]) {
   const e = errorsOf(ev)[0];
@@ -42,7 +35,7 @@ test('server: a TLS 1.2-only ClientHello gets protocol_version saying TLS 1.2 is
   delete ch.ext.supportedVersions;
   ch.extensions = ch.extensions.filter((e) => e.type !== 43);
   const { server } = makePair();
-  const e = firstError(server.receive(record(ContentType.handshake, encodeHandshake(ch, 0x0303))));
+  const e = firstError(server.receive(plainRecord(ContentType.handshake, encodeHandshake(ch, 0x0303))));
   assert.equal(e.alert, AlertDescription.protocol_version);
   assert.match(e.message, /TLS 1\.2 is not implemented/);
   // The alert goes out in plaintext: 15 03 03 00 02 02 46.
@@ -54,23 +47,23 @@ test('server: a ClientHello offering only TLS 1.0/1.1 is refused naming RFC 8996
   ch.ext.supportedVersions = [ProtocolVersion.TLSv1_1, ProtocolVersion.TLSv1_0];
   ch.extensions = [];
   const { server } = makePair();
-  const e = firstError(server.receive(record(ContentType.handshake, encodeHandshake(ch, 0x0304))));
+  const e = firstError(server.receive(plainRecord(ContentType.handshake, encodeHandshake(ch, 0x0304))));
   assert.equal(e.alert, AlertDescription.protocol_version);
   assert.match(e.message, /RFC 8996/);
 });
 
 test('server: a first message other than ClientHello is unexpected_message in words', () => {
   const { server } = makePair();
-  const e = firstError(server.receive(record(ContentType.handshake, encodeHandshake({ type: 'finished', verifyData: new Uint8Array(32) }, 0x0304))));
+  const e = firstError(server.receive(plainRecord(ContentType.handshake, encodeHandshake({ type: 'finished', verifyData: new Uint8Array(32) }, 0x0304))));
   assert.equal(e.alert, AlertDescription.unexpected_message);
   assert.equal(e.message, 'expected ClientHello, got Finished');
 });
 
 test('server: application data or a CCS before the ClientHello is unexpected_message', () => {
   let { server } = makePair();
-  assert.equal(firstError(server.receive(record(ContentType.application_data, new Uint8Array([1])))).alert, AlertDescription.unexpected_message);
+  assert.equal(firstError(server.receive(plainRecord(ContentType.application_data, new Uint8Array([1])))).alert, AlertDescription.unexpected_message);
   ({ server } = makePair());
-  assert.equal(firstError(server.receive(record(ContentType.change_cipher_spec, new Uint8Array([1])))).alert, AlertDescription.unexpected_message);
+  assert.equal(firstError(server.receive(plainRecord(ContentType.change_cipher_spec, new Uint8Array([1])))).alert, AlertDescription.unexpected_message);
 });
 
 test('server: missing key_share, duplicate shares, non-null compression', () => {
@@ -86,7 +79,7 @@ test('server: missing key_share, duplicate shares, non-null compression', () => 
     ch.extensions = [];
     mutate(ch);
     const { server } = makePair();
-    assert.equal(firstError(server.receive(record(ContentType.handshake, encodeHandshake(ch, 0x0304)))).alert, alert, name);
+    assert.equal(firstError(server.receive(plainRecord(ContentType.handshake, encodeHandshake(ch, 0x0304)))).alert, alert, name);
   }
 });
 
@@ -104,7 +97,7 @@ function serverHelloFor(ch: ClientHello, patch: Partial<ServerHello> & { ext?: S
     ext: { supportedVersion: 0x0304 },
     ...patch,
   };
-  return record(ContentType.handshake, encodeHandshake(sh, 0x0304));
+  return plainRecord(ContentType.handshake, encodeHandshake(sh, 0x0304));
 }
 
 test('client: a TLS 1.2 ServerHello is protocol_version; with the downgrade sentinel it is illegal_parameter', () => {
@@ -177,13 +170,13 @@ test('CCS: 0x01 during the handshake is dropped, any other value or after the ha
   let { client, server } = makePair();
   client.start();
   const ch = takeAll(client);
-  let e = firstError(server.receive(new Uint8Array([...ch, ...record(ContentType.change_cipher_spec, Uint8Array.of(2))])));
+  let e = firstError(server.receive(new Uint8Array([...ch, ...plainRecord(ContentType.change_cipher_spec, Uint8Array.of(2))])));
   assert.equal(e.alert, AlertDescription.unexpected_message);
 
   ({ client, server } = makePair());
   handshake(client, server);
   assert.ok(client.handshakeComplete);
-  e = firstError(server.receive(record(ContentType.change_cipher_spec, Uint8Array.of(1))));
+  e = firstError(server.receive(plainRecord(ContentType.change_cipher_spec, Uint8Array.of(1))));
   assert.equal(e.alert, AlertDescription.unexpected_message);
   const t = run(client, server);
   assert.equal(firstError(t.client).fromPeer, true);
@@ -194,7 +187,7 @@ test('a fatal alert from the peer is an error event with fromPeer, and failure i
   handshake(client, server);
   client.receive(new Uint8Array(0));
   // Make the server fail, then hand its encrypted alert to the client.
-  server.receive(record(ContentType.change_cipher_spec, Uint8Array.of(1)));
+  server.receive(plainRecord(ContentType.change_cipher_spec, Uint8Array.of(1)));
   const ev = client.receive(takeAll(server));
   const e = firstError(ev);
   assert.equal(e.fromPeer, true);
@@ -222,11 +215,11 @@ test('server: the second ClientHello must repeat the first and carry one share f
   for (const [name, mutate, reason] of cases) {
     const { client, server } = makePair({ client: { groups: [NamedGroup.secp256r1, NamedGroup.x25519] }, server: { groups: [NamedGroup.x25519] } });
     const ch1 = clientHelloOf(client);
-    const ev = server.receive(record(ContentType.handshake, encodeHandshake(ch1, 0x0304)));
+    const ev = server.receive(plainRecord(ContentType.handshake, encodeHandshake(ch1, 0x0304)));
     assert.ok(ev.some((e) => e.type === 'trace' && e.message.startsWith('HelloRetryRequest')), name);
     const ch2: ClientHello = { ...ch1, extensions: [], ext: { ...ch1.ext, keyShares: [{ group: NamedGroup.x25519, keyExchange: provider.generateKeyShare(NamedGroup.x25519).publicKey }] } };
     mutate(ch2);
-    const e = firstError(server.receive(record(ContentType.handshake, encodeHandshake(ch2, 0x0304))));
+    const e = firstError(server.receive(plainRecord(ContentType.handshake, encodeHandshake(ch2, 0x0304))));
     assert.equal(e.alert, AlertDescription.illegal_parameter, name);
     assert.equal(e.reason, reason, name);
   }

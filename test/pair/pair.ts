@@ -99,6 +99,11 @@ export function has(events: ConnectionEvent[], type: ConnectionEvent['type']): b
   return events.some((e) => e.type === type);
 }
 
+/** One unprotected TLS 1.2-versioned record (RFC 8446 §5.1), built by hand so tests can send what the engine never would. */
+export function plainRecord(type: number, body: Uint8Array): Uint8Array {
+  return concatBytes(Uint8Array.of(type, 3, 3, body.length >> 8, body.length & 0xff), body);
+}
+
 /** Everything `c` has queued, as one buffer. */
 export function takeAll(c: TlsConnection): Uint8Array {
   return concatBytes(...c.takeOutgoing());
