@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import * as nodeTls from 'node:tls';
 import { makeTestPki } from '../fixtures/certs.js';
 import { ours } from '../support/impl.js';
-import { closeServer, listen } from '../node/helpers.js';
+import { closeServer, listen, waitFor } from '../node/helpers.js';
 
 const pki = makeTestPki();
 const MiB = 1 << 20;
@@ -195,11 +195,7 @@ async function roundOfConnections(lib: typeof nodeTls, port: number, n: number, 
 
 /** Resolves when `serverOpen()` reaches `n` (immediately without a counter); fails after 10 s. */
 async function untilServerOpen(serverOpen: (() => number) | undefined, n: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (serverOpen && serverOpen() < n) {
-    if (Date.now() > deadline) throw new Error(`server saw ${serverOpen()} of ${n} connections`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  if (serverOpen && !(await waitFor(() => serverOpen() >= n, 10_000))) throw new Error(`server saw ${serverOpen()} of ${n} connections`);
 }
 
 async function leak(n: number, rounds: number, which = 'ours'): Promise<unknown> {
