@@ -207,9 +207,9 @@ test('bounds: sealInto into too little room or at a bad offset throws RangeError
   assert.throws(() => k.sealInto(nonce.subarray(0, 11), aad, pt, 23, new Uint8Array(need), 0), RangeError, '11-byte nonce');
 });
 
-// Fails until fixed in src: the addon reads offsets with napi_get_value_int32, which wraps
-// 2^32 + n to n and turns NaN, Infinity to 0 and 1.5 to 1, and NativeAeadKey passes them through,
-// so sealInto(..., out, 2 ** 32) silently writes at out[0] instead of throwing.
+// The addon reads offsets with napi_get_value_int32, which wraps 2^32 + n to n and turns NaN,
+// Infinity to 0 and 1.5 to 1: unless the key checks them first, sealInto(..., out, 2 ** 32)
+// silently writes at out[0] instead of throwing.
 test('bounds: an offset that is not a small non-negative integer is refused, not wrapped or truncated', (t) => {
   if (!requireNative(t)) return;
   const k = native('aes-128-gcm', randomBytes(16));
