@@ -20,7 +20,7 @@ import { tls } from '../support/impl.js';
 import { makeCerts } from '../support/peers.js';
 import { KNOWN_ALERTS, RECEIVED, build, type Built, type Expect, type Spec } from './faults.js';
 import { HS, Mitm, type Dir } from './mitm.js';
-import { listen } from '../node/helpers.js';
+import { closeServer, listen } from '../node/helpers.js';
 
 const RUNS = Number(process.env.FC_RUNS) || 0;
 const runs = (n: number) => RUNS || n;
@@ -87,7 +87,7 @@ after(async () => {
   for (const t of [targets.plain, targets.hrr]) {
     if (!t) continue;
     await t.mitm.close();
-    await new Promise<void>((r) => t.server.close(() => r()));
+    await closeServer(t.server);
   }
 });
 

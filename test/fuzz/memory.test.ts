@@ -11,7 +11,7 @@ import net from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { tls, implName } from '../support/impl.js';
 import { makeCerts } from '../support/peers.js';
-import { listen, waitFor } from '../node/helpers.js';
+import { closeServer, listen, waitFor } from '../node/helpers.js';
 import fc from 'fast-check';
 import { HandshakeJoiner, MAX_HANDSHAKE_MESSAGE } from '../../src/wire/handshake/index.js';
 
@@ -83,7 +83,7 @@ async function attackServer(first: Buffer, next: () => Buffer) {
     await waitFor(() => errors.length > 0, 1000, 20);
     return { ...r, errors };
   } finally {
-    await new Promise<void>((r) => server.close(() => r()));
+    await closeServer(server);
   }
 }
 

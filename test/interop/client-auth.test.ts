@@ -12,7 +12,7 @@ import * as nodeTls from 'node:tls';
 import type { Server, TLSSocket } from 'node:tls';
 import { tls, implName } from '../support/impl.js';
 import { freePort, makeCerts, requirePeer, startPeer } from '../support/peers.js';
-import { listen, waitFor } from '../node/helpers.js';
+import { closeServer, listen, waitFor } from '../node/helpers.js';
 
 interface ClientPki {
   caCert: string;
@@ -109,7 +109,7 @@ async function startAuthServer(impl: typeof nodeTls, rejectUnauthorized: boolean
     port,
     secure,
     clientErrors,
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () => closeServer(server),
   };
 }
 
@@ -368,7 +368,7 @@ async function nodeVerifyingServer(): Promise<{ port: number; seen: Outcome[]; c
   return {
     port,
     seen,
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () => closeServer(server),
   };
 }
 

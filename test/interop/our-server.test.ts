@@ -6,7 +6,7 @@ import * as nodeTls from 'node:tls';
 import type { Server, TLSSocket } from 'node:tls';
 import { tls, implName } from '../support/impl.js';
 import { makeCerts, patternBytes, requirePeer, startPeer, type KeyKind } from '../support/peers.js';
-import { listen } from '../node/helpers.js';
+import { closeServer, listen } from '../node/helpers.js';
 
 interface Started {
   server: Server;
@@ -37,7 +37,7 @@ async function startEcho(kind: KeyKind = 'ec-p256', extra: Record<string, unknow
     server,
     port,
     seen,
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () => closeServer(server),
   };
 }
 
@@ -215,6 +215,6 @@ test(`${implName} client ⇄ node:tls server: 1 MiB echoed and compared`, { time
   try {
     await echoMebibyte(tls.connect, port, certs.caCert, 11);
   } finally {
-    await new Promise<void>((r) => server.close(() => r()));
+    await closeServer(server);
   }
 });

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { Server, TLSSocket } from 'node:tls';
 import { tls, implName, usingNode } from '../support/impl.js';
 import { makeCerts, patternBytes, requirePeer, startPeer, type KeyKind, type Peer } from '../support/peers.js';
-import { listen, waitFor } from '../node/helpers.js';
+import { closeServer, listen, waitFor } from '../node/helpers.js';
 import { clientShareGroups, EXT, parseHello, plaintextHandshakes, startRecordingProxy } from './wire-capture.js';
 
 const PYTHON = 'python3';
@@ -94,7 +94,7 @@ async function startEchoServer(kind: KeyKind, extra: Record<string, unknown> = {
     port,
     seen,
     clientErrors,
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () => closeServer(server),
   };
 }
 
