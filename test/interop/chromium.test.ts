@@ -25,7 +25,7 @@ import type { TLSSocket } from 'node:tls';
 import { tls, implName } from '../support/impl.js';
 import { makeCerts, requirePeer, type KeyKind } from '../support/peers.js';
 import { clientShareGroups, EXT, isGrease, parseHello, plaintextHandshakes, startRecordingProxy, u16List, type Hello } from './wire-capture.js';
-import { listen } from '../node/helpers.js';
+import { closeServer, listen } from '../node/helpers.js';
 
 const CHROMIUM = 'chromium';
 const CHROMIUM_TIMEOUT_MS = 30_000;
@@ -94,15 +94,10 @@ async function startSite(kind: KeyKind, extra: Record<string, unknown>): Promise
     seen,
     requests,
     clientErrors,
-    close: () =>
-      new Promise<void>((r) => {
-        http.closeAllConnections();
-        const t = setTimeout(r, 2000);
-        server.close(() => {
-          clearTimeout(t);
-          r();
-        });
-      }),
+    close: () => {
+      http.closeAllConnections();
+      return closeServer(server);
+    },
   };
 }
 
