@@ -219,20 +219,24 @@ export class TLSSocket extends TLSSocketStream {
       }
       // Node's client ends its readable side first and fails from that 'end' (onConnectEnd in
       // lib/_tls_wrap.js): the application sees 'end', then ECONNRESET, then 'close'.
-      this.peerEnded = true;
       this.once('end', () => this.destroy(connReset(DISCONNECTED_BEFORE_SECURE)));
-      this.push(null);
-      this.read(0);
+      this.endReadable();
       return;
     }
-    // A TCP FIN without close_notify after the handshake ends the stream, as Node does; read(0)
-    // lets 'end' (and so the auto-end of a non-half-open socket) happen for an application that
-    // never reads, as net's onStreamRead does, so its connection does not linger.
-    if (!this.peerEnded) {
-      this.peerEnded = true;
-      this.push(null);
-      this.read(0);
-    }
+    // A TCP FIN without close_notify after the handshake ends the stream, as Node does.
+    this.endReadable();
+  }
+
+  /**
+   * The peer is done sending: end the readable side once. read(0) lets 'end' (and so the auto-end
+   * of a non-half-open socket) happen for an application that never reads, as net's onStreamRead
+   * does, so its connection does not linger.
+   */
+  private endReadable(): void {
+    if (this.peerEnded) return;
+    this.peerEnded = true;
+    this.push(null);
+    this.read(0);
   }
 
   private onRawClose(): void {
@@ -261,11 +265,7 @@ export class TLSSocket extends TLSSocketStream {
           this.onHandshakeDone();
           break;
         case 'peerClosed':
-          if (!this.peerEnded) {
-            this.peerEnded = true;
-            this.push(null);
-            this.read(0);
-          }
+          this.endReadable();
           break;
         case 'error':
           this.alertQueued = !ev.error.fromPeer;
