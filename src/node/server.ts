@@ -158,17 +158,22 @@ export class Server extends net.Server {
       return;
     }
     socket[kErrorEmitted] = false;
-    socket.on('_tlsError', (err: Error) => {
-      if (socket[kErrorEmitted]) return;
-      socket[kErrorEmitted] = true;
-      this.reportClientError(err, socket);
-    });
-    socket.on('close', (hadError: boolean) => {
-      // Closed before the handshake without an error of its own: Node's ECONNRESET 'socket hang up'.
-      if (hadError || socket[kErrorEmitted] || socket.secureConnecting === false) return;
-      socket[kErrorEmitted] = true;
-      this.reportClientError(connReset('socket hang up'), socket);
-    });
+    // Shared listeners (the socket is `this`, as in Node's onSocketTLSError): none made per connection.
+    socket.on('_tlsError', Server.onSocketTlsError);
+    socket.on('close', Server.onSocketClose);
+  }
+
+  private static onSocketTlsError(this: ServerSideSocket, err: Error): void {
+    if (this[kErrorEmitted]) return;
+    this[kErrorEmitted] = true;
+    (this._tlsOptions.server as Server).reportClientError(err, this);
+  }
+
+  private static onSocketClose(this: ServerSideSocket, hadError: boolean): void {
+    // Closed before the handshake without an error of its own: Node's ECONNRESET 'socket hang up'.
+    if (hadError || this[kErrorEmitted] || this.secureConnecting === false) return;
+    this[kErrorEmitted] = true;
+    (this._tlsOptions.server as Server).reportClientError(connReset('socket hang up'), this);
   }
 
   /** Both today's 'tlsClientError' and the io.js 'clientError' (reference document) are emitted. */
