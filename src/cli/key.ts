@@ -5,8 +5,7 @@
 import { createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { type Command, CliError, EXIT_OK, flag, int, oneOf, str, UsageError, type Io, type ParsedArgs } from './command.js';
-import { checkWritable, colonHex, progress, resolveSecret, writeOutput } from './io.js';
-import { createHash } from 'node:crypto';
+import { checkWritable, progress, resolveSecret, sha256Fingerprint, writeOutput } from './io.js';
 
 export const KEY_TYPES = ['rsa', 'ec', 'ed25519'] as const;
 export const RSA_SIZES = [2048, 3072, 4096] as const;
@@ -56,7 +55,7 @@ export async function generateKeyPem(spec: KeySpec, passphrase?: string): Promis
     ...(passphrase !== undefined ? { cipher: KEY_CIPHER, passphrase } : {}),
   }) as string;
   const spki = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
-  return { pem, privateKey, spkiSha256: colonHex(createHash('sha256').update(spki).digest()) };
+  return { pem, privateKey, spkiSha256: sha256Fingerprint(spki) };
 }
 
 export const keyCommand: Command = {
