@@ -8,7 +8,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { type Command, CliError, EXIT_OK, flag, list, str, UsageError, type Io, type ParsedArgs } from './command.js';
 import { checkWritable, describeCertificate, readInput, readText, resolveSecret, writeOutput } from './io.js';
-import { buildPfx, DEFAULT_ITERATIONS, parsePfx } from '../pki/pkcs12.js';
+import { buildPfx, DEFAULT_ITERATIONS, parsePfx, type PfxContents } from '../pki/pkcs12.js';
 import { decodePem, encodePem } from '../pki/pem.js';
 import { nodePkcs12Crypto } from '../crypto/node/pkcs12-crypto.js';
 
@@ -17,9 +17,13 @@ import { nodePkcs12Crypto } from '../crypto/node/pkcs12-crypto.js';
  * library's reader, so it works whatever the adapter's `pfx` option supports.
  */
 export function pfxKeyAndCert(path: string, passphrase: string | undefined): { key: string; cert: string } {
-  const c = withCode(`cannot read ${path}`, () => parsePfx(new Uint8Array(readInput(path, 'PKCS#12 file')), passphrase, nodePkcs12Crypto));
+  const c = readPfx(path, passphrase);
   if (!c.cert) throw new CliError(`${path} holds no certificate for its key`);
   return { key: encodePem('PRIVATE KEY', c.key), cert: [c.cert, ...c.ca].map((d) => encodePem('CERTIFICATE', d)).join('') };
+}
+
+function readPfx(path: string, passphrase: string | undefined): PfxContents {
+  return withCode(`cannot read ${path}`, () => parsePfx(new Uint8Array(readInput(path, 'PKCS#12 file')), passphrase, nodePkcs12Crypto));
 }
 
 function certificatesIn(path: string): Uint8Array[] {
@@ -68,13 +72,14 @@ function importPfx(args: ParsedArgs, io: Io, force: boolean, inPath: string, pas
   const keyOut = str(args, 'key-out');
   const certOut = str(args, 'cert-out');
   checkWritable([keyOut, certOut], force);
-  const contents = withCode(`cannot read ${inPath}`, () => parsePfx(new Uint8Array(readInput(inPath, 'PKCS#12 file')), password, nodePkcs12Crypto));
+  const contents = readPfx(inPath, password);
   const certs = [...(contents.cert ? [contents.cert] : []), ...contents.ca];
   const summary = certs.map((c) => describeCertificate(c));
+  const keyType = createPrivateKey({ key: Buffer.from(contents.key), format: 'der', type: 'pkcs8' }).asymmetricKeyType;
   if (flag(args, 'json')) {
-    io.out(JSON.stringify({ file: inPath, keyType: createPrivateKey({ key: Buffer.from(contents.key), format: 'der', type: 'pkcs8' }).asymmetricKeyType, certificates: summary }) + '\n');
+    io.out(JSON.stringify({ file: inPath, keyType, certificates: summary }) + '\n');
   } else {
-    io.out(`${inPath}: a ${createPrivateKey({ key: Buffer.from(contents.key), format: 'der', type: 'pkcs8' }).asymmetricKeyType} private key and ${certs.length} certificate${certs.length === 1 ? '' : 's'}\n`);
+    io.out(`${inPath}: a ${keyType} private key and ${certs.length} certificate${certs.length === 1 ? '' : 's'}\n`);
     summary.forEach((c, i) => io.out(`  ${i} s: ${c.subject}\n    i: ${c.issuer}\n    valid: ${c.validFrom} .. ${c.validTo}\n    SHA-256: ${c.fingerprint256}\n`));
   }
   if (keyOut) writeOutput(io, keyOut, encodePem('PRIVATE KEY', contents.key), { force, secret: true });
