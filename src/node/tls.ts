@@ -71,11 +71,11 @@ export function connect(...args: unknown[]): TLSSocket {
       'DEP0123',
     );
   }
-  const host = options.host ?? (options.socket ? undefined : 'localhost');
+  const host = options.host ?? 'localhost';
   const secureContext = options.secureContext ?? createSecureContext(options);
   const socket = new TLSSocket(options.socket ?? null, {
     ...options,
-    host: host ?? 'localhost',
+    host,
     isServer: false,
     secureContext,
   });
