@@ -34,7 +34,6 @@ import { SecureContext, createSecureContext, isSecureContext } from './secure-co
 import type { TLSSocketOptions } from './tls-socket-info.js';
 import { TLSSocketStream } from './tls-socket-stream.js';
 
-export { MAX_SEND_FRAGMENT, MIN_SEND_FRAGMENT } from './tls-socket-info.js';
 export type { ALPNCallback, SNICallback, TLSSocketOptions } from './tls-socket-info.js';
 
 export class TLSSocket extends TLSSocketStream {
@@ -144,7 +143,7 @@ export class TLSSocket extends TLSSocketStream {
     return createClientConnection({
       ...this.secureContext.commonConfig(),
       serverName: sni || undefined,
-      hostname: o.servername || o.host || 'localhost',
+      hostname: this.verifyHostname(),
       // Like Node, the chain verdict is judged here (with checkServerIdentity), not in the engine.
       rejectUnauthorized: false,
       alpnProtocols: this.alpnProtocols,
@@ -153,6 +152,11 @@ export class TLSSocket extends TLSSocketStream {
       // All pairs: the engine picks by the CertificateRequest's signature_algorithms, as OpenSSL does.
       certificates: this.keyCertOverride ?? this.secureContext.certificates,
     });
+  }
+
+  /** The name the server's certificate must match: servername, else host (Node's tlsConnect). */
+  private verifyHostname(): string {
+    return this._tlsOptions.servername || this._tlsOptions.host || 'localhost';
   }
 
   private createServerEngine(): TlsConnection {
@@ -313,7 +317,7 @@ export class TLSSocket extends TLSSocketStream {
     if (!verdict || !verdict.ok) {
       err = verifyError(verdict?.code ?? 'UNABLE_TO_GET_ISSUER_CERT', verdict?.message);
     } else if (!neg.resumed) {
-      const hostname = o.servername || o.host || 'localhost';
+      const hostname = this.verifyHostname();
       const check = o.checkServerIdentity ?? defaultCheckServerIdentity;
       // Node passes the detailed chain; the built-in check reads only the leaf's names, so the
       // issuer links (about 1.5 ms against the default roots) are built only for a user callback.
