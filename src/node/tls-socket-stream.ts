@@ -92,6 +92,11 @@ export abstract class TLSSocketStream extends TLSSocketInfo {
     for (const cb of waiters) cb();
   }
 
+  /** Activity restarts setTimeout()'s idle timer: net.Socket's own (internal) _unrefTimer. */
+  protected refreshTimeout(): void {
+    (this as unknown as { _unrefTimer?: () => void })._unrefTimer?.();
+  }
+
   // ---- reading: backpressure toward the transport ---------------------------------------------
 
   /** Hands decrypted bytes to the reader; a full readable buffer pauses the transport. */
@@ -162,7 +167,7 @@ export abstract class TLSSocketStream extends TLSSocketInfo {
     } catch (err) {
       return cb(toNodeError(err));
     }
-    (this as unknown as { _unrefTimer?: () => void })._unrefTimer?.();
+    this.refreshTimeout();
     // Done when the transport took it all: either under its high-water mark, or already handed
     // to the kernel (a socket write that completed synchronously leaves nothing buffered; its
     // 'drain' would only come a tick later).

@@ -181,7 +181,7 @@ export class TLSSocket extends TLSSocketStream {
   private onRawData(chunk: Buffer | string, transient = false): void {
     const conn = this.conn;
     if (!conn || this.destroyed) return;
-    (this as unknown as { _unrefTimer?: () => void })._unrefTimer?.();
+    this.refreshTimeout();
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
     let events: ConnectionEvent[];
     try {
