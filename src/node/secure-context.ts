@@ -13,6 +13,7 @@ import { PkiError } from '../pki/errors.js';
 import { decodePem, pemCertificates } from '../pki/pem.js';
 import { parsePfx } from '../pki/pkcs12.js';
 import { parseCertificate } from '../pki/x509.js';
+import { bytesEqual } from '../util/bytes.js';
 import { selectCiphers } from './cipher-list.js';
 import { liveDefaults } from './defaults.js';
 import { createVerifier, defaultProvider } from './deps.js';
@@ -229,7 +230,7 @@ function configureKeysAndCerts(ctx: SecureContext, o: SecureContextOptions, name
       });
     }
     const spki = parseCertificateOption(chain[0]!, `${name}.cert`).spki;
-    const key = keys.find((k) => sameBytes(k.publicKeySpki, spki));
+    const key = keys.find((k) => bytesEqual(k.publicKeySpki, spki));
     if (!key) {
       if (keys.length === 0) continue; // a cert without a key is inert, as in OpenSSL
       throw codedError('ERR_OSSL_X509_KEY_VALUES_MISMATCH', 'error:05800074:x509 certificate routines::key values mismatch', Error, {
@@ -248,12 +249,6 @@ function parseCertificateOption(der: Uint8Array, option: string): ReturnType<typ
   } catch (err) {
     throw codedError('ERR_TLS_INVALID_CERTIFICATE', `${option}: ${(err as Error).message}`, Error, { cause: err });
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function configureSigalgs(ctx: SecureContext, o: SecureContextOptions, name: string): void {
