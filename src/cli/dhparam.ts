@@ -7,7 +7,9 @@ import { generatePrime } from 'node:crypto';
 import { type Command, EXIT_OK, flag, oneOf, str, UsageError, type Io, type ParsedArgs } from './command.js';
 import { checkWritable, progress, writeOutput } from './io.js';
 import { FFDHE2048_P, FFDHE3072_P, FFDHE4096_P } from '../crypto/node/ffdhe-primes.js';
+import { derSeq, derTlv } from '../pki/der.js';
 import { encodePem } from '../pki/pem.js';
+import { concatBytes, fromHex } from '../util/bytes.js';
 
 export const FFDHE_GROUPS = { ffdhe2048: FFDHE2048_P, ffdhe3072: FFDHE3072_P, ffdhe4096: FFDHE4096_P } as const;
 /** Below 1024 bits DH is broken in practice (Logjam, 2015); 2048 is the default and the floor we recommend. */
@@ -16,25 +18,16 @@ export const MAX_DH_BITS = 8192;
 export const DEFAULT_DH_BITS = 2048;
 const GENERATOR = 2n;
 
-function derLength(n: number): number[] {
-  if (n < 0x80) return [n];
-  const bytes: number[] = [];
-  for (let v = n; v > 0; v >>= 8) bytes.unshift(v & 0xff);
-  return [0x80 | bytes.length, ...bytes];
-}
-
-function derInteger(v: bigint): number[] {
-  let hex = v.toString(16);
-  if (hex.length % 2) hex = '0' + hex;
-  const bytes = hex.match(/../g)!.map((h) => parseInt(h, 16));
-  if (bytes[0]! & 0x80) bytes.unshift(0); // positive INTEGER (X.690 §8.3)
-  return [0x02, ...derLength(bytes.length), ...bytes];
+/** A positive INTEGER (X.690 §8.3: a leading 0 when the top bit is set). */
+function derBigInt(v: bigint): Uint8Array {
+  const hex = v.toString(16);
+  const bytes = fromHex(hex.length % 2 ? '0' + hex : hex);
+  return derTlv(0x02, bytes[0]! & 0x80 ? concatBytes(new Uint8Array([0]), bytes) : bytes);
 }
 
 /** PKCS#3 DHParameter ::= SEQUENCE { prime INTEGER, base INTEGER } (no privateValueLength). */
 export function dhParametersDer(p: bigint, g: bigint): Uint8Array {
-  const body = [...derInteger(p), ...derInteger(g)];
-  return Uint8Array.from([0x30, ...derLength(body.length), ...body]);
+  return derSeq(derBigInt(p), derBigInt(g));
 }
 
 /**
