@@ -214,11 +214,18 @@ describe('server failures', () => {
         setTimeout(() => c.destroy(), i); // at different points of the handshake
         await once(c, 'close');
       }
-      server.once('connection', (raw: net.Socket) => setImmediate(() => raw.destroy()));
-      const c = tls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: cert });
+      // A server of its own: a connection from the loop above can reach the first server late
+      // (its client was destroyed before or while it connected), and 'connection' would then hand
+      // that stale socket to the destroy below instead of this client's, which then never closes.
+      const server2 = tls.createServer({ key, cert });
+      server2.on('tlsClientError', () => {});
+      const port2 = await listen(server2);
+      server2.once('connection', (raw: net.Socket) => setImmediate(() => raw.destroy()));
+      const c = tls.connect({ port: port2, host: '127.0.0.1', servername: 'localhost', ca: cert });
       c.on('error', () => {});
       await once(c, 'close');
       await new Promise((r) => setTimeout(r, 50));
+      server2.close();
     } finally {
       process.off('uncaughtException', onUncaught);
       server.close();
