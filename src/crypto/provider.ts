@@ -15,6 +15,10 @@ export interface HashContext {
 
 export type AeadAlgorithm = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
 
+/** Every TLS AEAD uses a 12-byte nonce and a 16-byte tag (RFC 8446 §5.3, RFC 5116 §5). */
+export const AEAD_NONCE_LENGTH = 12;
+export const AEAD_TAG_LENGTH = 16;
+
 /** One direction's AEAD key. Nonce is 12 bytes, tag 16 bytes, appended to the ciphertext. */
 export interface AeadKey {
   readonly algorithm: AeadAlgorithm;

@@ -5,7 +5,7 @@
  * further implementations of the same two interfaces, installed with
  * RecordReader.setReadProtection / RecordWriter.setWriteProtection.
  */
-import { hasAeadInto, hasSealParts, type AeadKey } from '../crypto/provider.js';
+import { AEAD_TAG_LENGTH, hasAeadInto, hasSealParts, type AeadKey } from '../crypto/provider.js';
 import { concatBytes } from '../util/bytes.js';
 import { TlsError } from '../util/errors.js';
 import { ChunkSlab, sharedAlloc } from './output-pool.js';
@@ -192,7 +192,7 @@ export class Tls13WriteProtection implements WriteProtection {
   seal(type: number, fragment: Uint8Array, seq: number, alloc: (n: number) => Uint8Array = sharedAlloc): Uint8Array[] {
     // §5.2: opaque_type = application_data (23), legacy_record_version = 0x0303,
     // length = |content| + 1 (type) + 16 (tag).
-    const length = fragment.length + 1 + 16;
+    const length = fragment.length + 1 + AEAD_TAG_LENGTH;
     const nonce = this.nonces.at(seq);
     if (hasAeadInto(this.aead)) {
       // One chunk per record: header, then the sealed inner plaintext and tag written after it.

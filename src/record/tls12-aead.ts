@@ -4,13 +4,12 @@
  * implicit IV XORed with the sequence number (RFC 7905 §2). Unlike TLS 1.3 the content type is
  * not hidden, there is no padding, and the sequence number is part of the AAD.
  */
-import type { AeadKey } from '../crypto/provider.js';
+import { AEAD_TAG_LENGTH, type AeadKey } from '../crypto/provider.js';
 import { TlsError } from '../util/errors.js';
 import { AlertDescription } from '../wire/registry.js';
 import { MAX_CIPHERTEXT_LENGTH_TLS12, MAX_PLAINTEXT_LENGTH, SEQUENCE_LIMIT } from './limits.js';
 import { NonceBuilder, protectedRecordHeader, TLS12_PROTECTED_TYPES, tls12SeqHeader, type InboundRecord, type ReadProtection, type WriteProtection } from './protection.js';
 
-const TAG_LENGTH = 16;
 const GCM_SALT_LENGTH = 4;
 const GCM_EXPLICIT_NONCE_LENGTH = 8;
 
@@ -70,11 +69,11 @@ export class Tls12AeadReadProtection implements ReadProtection {
 
   open(header: Uint8Array, body: Uint8Array, seq: number): InboundRecord {
     const explicit = this.nonces.explicitLength;
-    if (body.length < explicit + TAG_LENGTH) throw badMac();
+    if (body.length < explicit + AEAD_TAG_LENGTH) throw badMac();
     const nonce = this.nonces.at(seq, body);
     const sealed = explicit === 0 ? body : body.subarray(explicit);
     // RFC 5246 §6.2.3.3: additional_data = seq_num + type + version + length of the plaintext.
-    const ad = tls12SeqHeader(seq, header[0]!, header[1]!, header[2]!, sealed.length - TAG_LENGTH);
+    const ad = tls12SeqHeader(seq, header[0]!, header[1]!, header[2]!, sealed.length - AEAD_TAG_LENGTH);
     const payload = this.aead.open(nonce, ad, sealed);
     if (payload === null) throw badMac();
     // RFC 5246 §6.2.1/§6.2.3: the plaintext "MUST NOT exceed 2^14" bytes; record_overflow.
@@ -100,7 +99,7 @@ export class Tls12AeadWriteProtection implements WriteProtection {
 
   seal(type: number, fragment: Uint8Array, seq: number): Uint8Array[] {
     const explicit = this.nonces.explicitLength;
-    const header = protectedRecordHeader(type, explicit + fragment.length + TAG_LENGTH);
+    const header = protectedRecordHeader(type, explicit + fragment.length + AEAD_TAG_LENGTH);
     // RFC 5246 §6.2.3.3: seq_num + type + version + length of the plaintext. Its first 8 bytes,
     // the sequence number, are also the explicit GCM nonce we send: it never repeats under one key (RFC 5288 §3).
     const ad = tls12SeqHeader(seq, type, 3, 3, fragment.length);

@@ -7,13 +7,11 @@
  */
 import { Buffer } from 'node:buffer';
 import { createCipheriv, createDecipheriv, type CipherGCMTypes } from 'node:crypto';
-import type { AeadAlgorithm, AeadKey, AeadKeyInto, AeadKeyWithParts } from '../provider.js';
+import { AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH, type AeadAlgorithm, type AeadKey, type AeadKeyInto, type AeadKeyWithParts } from '../provider.js';
 import { asU8, BYTE_VALUES } from './bytes.js';
 import { nativeAead, nativeAeadBinding } from './native-aead.js';
 
-/** Every TLS AEAD uses a 12-byte nonce and a 16-byte tag (RFC 8446 §5.3, RFC 5116 §5). */
-export const AEAD_NONCE_LENGTH = 12;
-export const AEAD_TAG_LENGTH = 16;
+export { AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH };
 
 const KEY_LENGTH: Record<AeadAlgorithm, number> = {
   'aes-128-gcm': 16,

@@ -11,7 +11,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { createRequire } from 'node:module';
-import type { AeadAlgorithm, AeadKeyInto } from '../provider.js';
+import { AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH, type AeadAlgorithm, type AeadKeyInto } from '../provider.js';
 import { asU8 } from './bytes.js';
 
 interface NativeBinding {
@@ -21,7 +21,6 @@ interface NativeBinding {
 }
 
 const ALG_ID: Record<AeadAlgorithm, number> = { 'aes-128-gcm': 0, 'aes-256-gcm': 1, 'chacha20-poly1305': 2 };
-const TAG = 16;
 // From dist/crypto/node/ (or build/src/crypto/node/ for the tests) up to the package root.
 const CANDIDATES = ['../../../native/aead/build/Release/ts_tls_aead.node', '../../../../native/aead/build/Release/ts_tls_aead.node'];
 
@@ -75,21 +74,21 @@ class NativeAeadKey implements AeadKeyInto {
   }
 
   openInto(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array, out: Uint8Array, offset: number): number {
-    if (ciphertextAndTag.length < TAG || nonce.length !== 12) return -1;
+    if (ciphertextAndTag.length < AEAD_TAG_LENGTH || nonce.length !== AEAD_NONCE_LENGTH) return -1;
     return this.native.open(this.context(false), nonce, aad, ciphertextAndTag, out, offset);
   }
 
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array[] {
-    const out = new Uint8Array(plaintext.length + TAG);
+    const out = new Uint8Array(plaintext.length + AEAD_TAG_LENGTH);
     this.sealInto(nonce, aad, plaintext, -1, out, 0);
     return [out];
   }
 
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
-    if (ciphertextAndTag.length < TAG) return null;
+    if (ciphertextAndTag.length < AEAD_TAG_LENGTH) return null;
     // Uninitialised: every byte is written by the decryption (and wiped if it fails). This is the
     // plaintext handed to the application, so it gets an allocation of its own, exactly sized.
-    const out = Buffer.allocUnsafeSlow(ciphertextAndTag.length - TAG);
+    const out = Buffer.allocUnsafeSlow(ciphertextAndTag.length - AEAD_TAG_LENGTH);
     return this.openInto(nonce, aad, ciphertextAndTag, out, 0) < 0 ? null : asU8(out);
   }
 }
