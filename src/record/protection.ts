@@ -6,7 +6,7 @@
  * RecordReader.setReadProtection / RecordWriter.setWriteProtection.
  */
 import { AEAD_TAG_LENGTH, hasAeadInto, hasSealParts, type AeadKey } from '../crypto/provider.js';
-import { concatBytes } from '../util/bytes.js';
+import { BYTE_VALUES, concatBytes } from '../util/bytes.js';
 import { TlsError } from '../util/errors.js';
 import { ChunkSlab, sharedAlloc } from './output-pool.js';
 import { AlertDescription, ContentType } from '../wire/registry.js';
@@ -132,8 +132,6 @@ export function tls12SeqHeader(seq: number, type: number, v0: number, v1: number
   return b;
 }
 
-/** One byte per content type, so the inner plaintext's type byte needs no allocation. */
-export const TYPE_BYTE: Uint8Array[] = Array.from({ length: 256 }, (_, i) => Uint8Array.of(i));
 
 /** TLS 1.3 AEAD protection (RFC 8446 §5.2–5.4), read side. */
 export class Tls13ReadProtection implements ReadProtection {
@@ -203,8 +201,8 @@ export class Tls13WriteProtection implements WriteProtection {
       return [record];
     }
     const header = protectedRecordHeader(ContentType.application_data, length);
-    if (!hasSealParts(this.aead)) return [header, ...this.aead.seal(nonce, header, concatBytes(fragment, TYPE_BYTE[type]!))];
-    const [ct, typeCt, tag] = this.aead.sealParts(nonce, header, [fragment, TYPE_BYTE[type]!]);
+    if (!hasSealParts(this.aead)) return [header, ...this.aead.seal(nonce, header, concatBytes(fragment, BYTE_VALUES[type]!))];
+    const [ct, typeCt, tag] = this.aead.sealParts(nonce, header, [fragment, BYTE_VALUES[type]!]);
     if (tag === undefined) return [header, ct!, typeCt!]; // empty fragment: [type, tag]
     // Join the 1-byte encrypted type with the tag (17 bytes) so each record is three chunks, not
     // four: every chunk costs the socket layer a write, copying 17 bytes costs nothing.

@@ -177,6 +177,9 @@ export class ByteWriter {
   }
 }
 
+/** Uint8Array.of(i) for every byte value: one-byte inputs (HKDF counters, TLS 1.3 content types) without an allocation each. */
+export const BYTE_VALUES: readonly Uint8Array[] = Array.from({ length: 256 }, (_, i) => Uint8Array.of(i));
+
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   let n = 0;
   for (const p of parts) n += p.length;

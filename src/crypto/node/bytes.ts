@@ -20,5 +20,4 @@ export function isAllZero(b: Uint8Array): boolean {
   return acc === 0;
 }
 
-/** Uint8Array.of(i) for every byte value: one-byte inputs (HKDF counters, TLS 1.3 content types) without an allocation each. */
-export const BYTE_VALUES: readonly Uint8Array[] = Array.from({ length: 256 }, (_, i) => Uint8Array.of(i));
+export { BYTE_VALUES } from '../../util/bytes.js';
