@@ -5,7 +5,7 @@
  * synchronously with Node's error code; nothing here touches a socket.
  */
 import { Buffer } from 'node:buffer';
-import type { CertifiedKey, CommonConfig } from '../connection/types.js';
+import type { CertifiedKey } from '../connection/types.js';
 import { nodePkcs12Crypto } from '../crypto/node/pkcs12-crypto.js';
 import type { CryptoProvider, SigningKey } from '../crypto/provider.js';
 import type { CertificateVerifier } from '../handshake/common/verifier.js';
@@ -107,24 +107,14 @@ export class SecureContext {
     return this.caNamesCache;
   }
 
-  /** Defers building the trust store until a peer chain is actually checked. */
-  private readonly lazyVerifier: CertificateVerifier = {
+  /**
+   * The verifier engine configs get: it builds the trust store (verifier) only when a peer chain
+   * is actually checked.
+   */
+  readonly engineVerifier: CertificateVerifier = {
     publicKeyOf: (der) => this.verifier.publicKeyOf(der),
     verifyChain: (chain, purpose, nowMs, hostname) => this.verifier.verifyChain(chain, purpose, nowMs, hostname),
   };
-
-  /** The engine config fields every connection made with this context shares. */
-  commonConfig(): CommonConfig {
-    return {
-      provider: this.provider,
-      minVersion: this.minVersion,
-      maxVersion: this.maxVersion,
-      cipherSuites: this.cipherSuites,
-      groups: this.groups,
-      signatureSchemes: this.signatureSchemes,
-      verifier: this.lazyVerifier,
-    };
-  }
 }
 
 export function createSecureContext(options: SecureContextOptions = {}): SecureContext {

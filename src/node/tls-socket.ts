@@ -36,6 +36,10 @@ import { TLSSocketStream } from './tls-socket-stream.js';
 
 export type { ALPNCallback, SNICallback, TLSSocketOptions } from './tls-socket-info.js';
 
+/** On the transport: the TLSSocket over it, for the shared transport listeners. */
+const kOwner = Symbol('ts-tls.tlsSocket');
+type Transport = Duplex & { [kOwner]?: TLSSocket };
+
 export class TLSSocket extends TLSSocketStream {
   readonly _tlsOptions: TLSSocketOptions;
   readonly secureContext: SecureContext;
@@ -61,7 +65,7 @@ export class TLSSocket extends TLSSocketStream {
     // Server sockets report failures to their Server until the handshake is done (Node's
     // _tlsError listener): an unhandled pre-handshake error must not crash the process.
     this.controlReleased = !options.isServer;
-    if (options.isServer) this.on('error', this.internalErrorListener);
+    if (options.isServer) this.on('error', TLSSocket.internalErrorListener);
     this.alpnProtocols = parseAlpnProtocols(options.ALPNProtocols);
     if (socket) this.attach(socket);
   }
@@ -97,10 +101,11 @@ export class TLSSocket extends TLSSocketStream {
         this.emit('connect');
       });
     }
-    raw.on('error', (err: Error) => this.emitTlsError(err));
-    raw.on('end', () => this.onRawEnd());
-    raw.on('close', () => this.onRawClose());
-    raw.on('drain', () => this.onRawDrain());
+    (raw as Transport)[kOwner] = this;
+    raw.on('error', TLSSocket.onTransportError);
+    raw.on('end', TLSSocket.onTransportEnd);
+    raw.on('close', TLSSocket.onTransportClose);
+    raw.on('drain', TLSSocket.onTransportDrain);
     // Start on the next tick so the caller can add 'keylog'/'secureConnect' listeners first.
     process.nextTick(() => this.start());
   }
@@ -132,16 +137,45 @@ export class TLSSocket extends TLSSocketStream {
     this.flush();
     const raw = this.raw;
     // Reads into one shared buffer when the transport allows it (read-buffer.ts); else 'data'.
-    if (raw instanceof net.Socket) useSharedReadBuffer(raw, (bytes) => this.onRawData(bytes, true));
-    raw.on('data', (chunk: Buffer | string) => this.onRawData(chunk));
+    if (raw instanceof net.Socket) useSharedReadBuffer(raw, TLSSocket.onTransportRead);
+    raw.on('data', TLSSocket.onTransportData);
+  }
+
+  // The transport's listeners are shared by every socket: `this` is the transport, which names its
+  // TLSSocket (Node's owner_symbol pattern). Closures per connection would live as long as it.
+  private static onTransportError(this: Transport, err: Error): void {
+    this[kOwner]!.emitTlsError(err);
+  }
+  private static onTransportEnd(this: Transport): void {
+    this[kOwner]!.onRawEnd();
+  }
+  private static onTransportClose(this: Transport): void {
+    this[kOwner]!.onRawClose();
+  }
+  private static onTransportDrain(this: Transport): void {
+    this[kOwner]!.onRawDrain();
+  }
+  private static onTransportData(this: Transport, chunk: Buffer | string): void {
+    this[kOwner]!.onRawData(chunk);
+  }
+  private static onTransportRead(this: Transport, bytes: Buffer): void {
+    this[kOwner]!.onRawData(bytes, true);
   }
 
   private createClientEngine(): TlsConnection {
     const o = this._tlsOptions;
     const sni = o.servername !== undefined ? o.servername : defaultServername(o.host);
     this.servername = sni || null;
+    const ctx = this.secureContext;
+    // Every field in one literal (see createServerEngine).
     return createClientConnection({
-      ...this.secureContext.commonConfig(),
+      provider: ctx.provider,
+      minVersion: ctx.minVersion,
+      maxVersion: ctx.maxVersion,
+      cipherSuites: ctx.cipherSuites,
+      groups: ctx.groups,
+      signatureSchemes: ctx.signatureSchemes,
+      verifier: ctx.engineVerifier,
       serverName: sni || undefined,
       hostname: this.verifyHostname(),
       // Like Node, the chain verdict is judged here (with checkServerIdentity), not in the engine.
@@ -150,7 +184,7 @@ export class TLSSocket extends TLSSocketStream {
       keyLog: this.listenerCount('keylog') > 0 || keyLogFile() !== undefined,
       trace: this.traceOn,
       // All pairs: the engine picks by the CertificateRequest's signature_algorithms, as OpenSSL does.
-      certificates: this.keyCertOverride ?? this.secureContext.certificates,
+      certificates: this.keyCertOverride ?? ctx.certificates,
     });
   }
 
@@ -162,13 +196,22 @@ export class TLSSocket extends TLSSocketStream {
   private createServerEngine(): TlsConnection {
     const o = this._tlsOptions;
     const ctx = this.secureContext;
+    // Every field in one literal: V8 then shares one shape across connections. Spreading
+    // commonConfig() into it gave each connection's config a hidden class of its own (~450 B
+    // more per idle connection, for its whole life).
     return createServerConnection({
-      ...ctx.commonConfig(),
+      provider: ctx.provider,
+      minVersion: ctx.minVersion,
+      maxVersion: ctx.maxVersion,
+      cipherSuites: ctx.cipherSuites,
+      groups: ctx.groups,
+      signatureSchemes: ctx.signatureSchemes,
+      verifier: ctx.engineVerifier,
       certificates: this.keyCertOverride ?? ctx.certificates,
       requestCert: !!o.requestCert,
       rejectUnauthorized: !!o.requestCert && o.rejectUnauthorized !== false,
       // RFC 8446 §4.2.4 certificate_authorities: the `ca` subjects, none for the default roots.
-      ...(o.requestCert ? { certificateAuthorities: ctx.clientCaNames } : {}),
+      certificateAuthorities: o.requestCert ? ctx.clientCaNames : undefined,
       alpnProtocols: this.alpnProtocols,
       keyLog: this.listenerCount('keylog') > 0 || (this.server?.listenerCount('keylog') ?? 0) > 0 || keyLogFile() !== undefined,
       trace: this.traceOn,
@@ -383,7 +426,7 @@ export class TLSSocket extends TLSSocketStream {
       // The chosen context's trust (its `ca`, else the default roots) judges client certificates,
       // as OpenSSL does once SSL_set_SSL_CTX switched to it (Node's test-tls-sni-option).
       if (ctx && ctx !== this.secureContext) {
-        decision.verifier = ctx.commonConfig().verifier;
+        decision.verifier = ctx.engineVerifier;
         // ...and its `ca` names go in certificate_authorities (none without `ca`, as OpenSSL).
         if (o.requestCert) decision.certificateAuthorities = ctx.clientCaNames;
       }
@@ -453,14 +496,15 @@ export class TLSSocket extends TLSSocketStream {
   /** Asked by the engine per handshake message: describing messages nobody prints is wasted work. */
   private readonly traceOn = (): boolean => this.traceEnabled;
 
-  private readonly internalErrorListener = (err: Error): void => {
+  /** Shared by every server socket (`this` is the socket), so removable without a closure per socket. */
+  private static internalErrorListener(this: TLSSocket, err: Error): void {
     this.emit('_tlsError', err);
-  };
+  }
 
   private releaseControl(): void {
     if (this.controlReleased) return;
     this.controlReleased = true;
-    this.removeListener('error', this.internalErrorListener);
+    this.removeListener('error', TLSSocket.internalErrorListener);
   }
 
   /**
