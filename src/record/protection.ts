@@ -56,29 +56,35 @@ export interface WriteProtection {
 
 /**
  * nonce = iv XOR (64-bit big-endian seq, left-padded to iv length) (RFC 8446 §5.3; also the TLS
- * 1.2 ChaCha20-Poly1305 nonce, RFC 7905 §2). Reuses one buffer.
+ * 1.2 ChaCha20-Poly1305 nonce, RFC 7905 §2). One 12-byte buffer per direction, reused: its first 4
+ * bytes are the iv's (seq never reaches them) and the iv's last 8 bytes are kept as two int32s
+ * (Smis, no heap numbers), so no copy of the iv stays around (one array per direction, not two).
  */
 export class NonceBuilder {
-  private readonly nonce: Uint8Array;
-  constructor(private readonly iv: Uint8Array) {
+  private readonly nonce = new Uint8Array(12);
+  /** iv[4..8] and iv[8..12] as big-endian int32. */
+  private readonly ivHi: number;
+  private readonly ivLo: number;
+  constructor(iv: Uint8Array) {
     if (iv.length !== 12) throw new RangeError(`TLS 1.3 IV must be 12 bytes, got ${iv.length}`);
-    this.nonce = new Uint8Array(12);
+    this.nonce.set(iv.subarray(0, 4));
+    this.ivHi = (iv[4]! << 24) | (iv[5]! << 16) | (iv[6]! << 8) | iv[7]!;
+    this.ivLo = (iv[8]! << 24) | (iv[9]! << 16) | (iv[10]! << 8) | iv[11]!;
   }
   /** Valid until the next call (node:crypto copies the nonce when a cipher is created). */
   at(seq: number): Uint8Array {
     const n = this.nonce;
-    const iv = this.iv;
-    const hi = Math.floor(seq / 0x100000000);
-    const lo = seq >>> 0;
-    for (let i = 0; i < 4; i++) n[i] = iv[i]!;
-    n[4] = iv[4]! ^ (hi >>> 24);
-    n[5] = iv[5]! ^ ((hi >>> 16) & 0xff);
-    n[6] = iv[6]! ^ ((hi >>> 8) & 0xff);
-    n[7] = iv[7]! ^ (hi & 0xff);
-    n[8] = iv[8]! ^ (lo >>> 24);
-    n[9] = iv[9]! ^ ((lo >>> 16) & 0xff);
-    n[10] = iv[10]! ^ ((lo >>> 8) & 0xff);
-    n[11] = iv[11]! ^ (lo & 0xff);
+    // int32 XOR: ToInt32 keeps the low 32 bits of seq (< 2^53); a Uint8Array store keeps the low 8.
+    const hi = this.ivHi ^ Math.floor(seq / 0x100000000);
+    const lo = this.ivLo ^ seq;
+    n[4] = hi >>> 24;
+    n[5] = hi >>> 16;
+    n[6] = hi >>> 8;
+    n[7] = hi;
+    n[8] = lo >>> 24;
+    n[9] = lo >>> 16;
+    n[10] = lo >>> 8;
+    n[11] = lo;
     return n;
   }
 }
