@@ -12,20 +12,33 @@ import type { TrafficKeyInstall } from '../common/state.js';
 import * as ks from './key-schedule.js';
 
 export interface Tls13Suite {
-  id: number;
-  hash: HashAlgorithm;
-  hashLen: number;
-  aead: AeadAlgorithm;
-  keyLength: number;
+  readonly id: number;
+  readonly hash: HashAlgorithm;
+  readonly hashLen: number;
+  readonly aead: AeadAlgorithm;
+  readonly keyLength: number;
 }
 
 const HASH_LENGTH: Record<HashAlgorithm, number> = { sha1: 20, sha256: 32, sha384: 48, sha512: 64 };
 
+/**
+ * One frozen Tls13Suite per suite id, shared by every connection: each handshake state and the
+ * post-handshake ExpectTraffic keep the suite, and a fresh object per lookup was one more object
+ * retained per idle connection.
+ */
+const tls13Suites = new Map<number, Tls13Suite | undefined>();
+
 /** A TLS 1.3 AEAD suite from the suite table, or undefined (unknown, TLS 1.2-only, or not AEAD). */
 export function tls13Suite(id: number): Tls13Suite | undefined {
+  if (tls13Suites.has(id)) return tls13Suites.get(id);
   const row = suiteById(id);
-  if (!row || !row.versions.includes(ProtocolVersion.TLSv1_3) || row.cipher.kind !== 'aead') return undefined;
-  return { id, hash: row.hash, hashLen: HASH_LENGTH[row.hash], aead: row.cipher.aead, keyLength: row.keyLength };
+  const suite =
+    !row || !row.versions.includes(ProtocolVersion.TLSv1_3) || row.cipher.kind !== 'aead'
+      ? undefined
+      : Object.freeze({ id, hash: row.hash, hashLen: HASH_LENGTH[row.hash], aead: row.cipher.aead, keyLength: row.keyLength });
+  // Only ids of the table are remembered: a peer offering many unknown ids must not grow the map.
+  if (row) tls13Suites.set(id, suite);
+  return suite;
 }
 
 /** Secrets available after ServerHello (the Handshake Secret stage). No PSK yet: the early secret is from zeros. */
@@ -61,6 +74,7 @@ export class HandshakeSecrets {
 
 export interface ApplicationSecrets {
   suite: Tls13Suite;
+  /** For resumption_master_secret (§7.1) at the end of the handshake; not kept past it. */
   master: ks.MasterSecret;
   clientTraffic: Uint8Array;
   serverTraffic: Uint8Array;
