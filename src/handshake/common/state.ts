@@ -124,6 +124,29 @@ export interface HandshakeSummary {
   peerSignatureSchemes?: number[];
 }
 
+/** The empty peer chain of every server that got no client certificate: shared, so frozen. */
+export const NO_PEER_CERTIFICATES: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
+
+/**
+ * The summary's randoms and Finished values as copies in one buffer: the summary lives as long as
+ * the connection, and four views of one ArrayBuffer cost less than four arrays of their own.
+ * Copies also let go of what the inputs may be views of (the ClientHello, the joiner's buffer).
+ */
+export function summaryBytes(
+  clientRandom: Uint8Array,
+  serverRandom: Uint8Array,
+  ownFinished: Uint8Array,
+  peerFinished: Uint8Array,
+): Pick<HandshakeSummary, 'clientRandom' | 'serverRandom' | 'ownFinished' | 'peerFinished'> {
+  const buf = new Uint8Array(clientRandom.length + serverRandom.length + ownFinished.length + peerFinished.length);
+  let at = 0;
+  const copy = (p: Uint8Array): Uint8Array => {
+    buf.set(p, at);
+    return buf.subarray(at, (at += p.length));
+  };
+  return { clientRandom: copy(clientRandom), serverRandom: copy(serverRandom), ownFinished: copy(ownFinished), peerFinished: copy(peerFinished) };
+}
+
 /** One direction's record protection, ready for the record layer. */
 export interface TrafficKeyInstall {
   aead: AeadKey;

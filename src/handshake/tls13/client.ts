@@ -18,7 +18,7 @@ import { checkRecordSizeLimit, selectClientCertificate } from '../common/negotia
 import type { CertChecked, FinishedVerified, SignatureVerified } from '../common/proofs.js';
 import { Transcript } from '../common/transcript.js';
 import type { ClientHandshakeConfig, HandshakeIo, HandshakeState } from '../common/state.js';
-import { expectType, unexpectedMessage } from '../common/state.js';
+import { expectType, summaryBytes, unexpectedMessage } from '../common/state.js';
 import type { ChainVerdict } from '../common/verifier.js';
 import { buildClientHello, clientVersionFromServerHello, sentExtensionTypes, type ClientOffer } from '../hello.js';
 import {
@@ -298,10 +298,7 @@ export class ExpectFinished implements HandshakeState {
       peerVerdict: reportedVerdict(hs.verdict),
       resumed: false,
       // Copies: views would keep the ServerHello and the handshake joiner's buffer alive.
-      clientRandom: hs.offer.random,
-      serverRandom: new Uint8Array(hs.serverRandom),
-      ownFinished: ownFin.verifyData,
-      peerFinished: new Uint8Array(fin.verifyData),
+      ...summaryBytes(hs.offer.random, hs.serverRandom, ownFin.verifyData, fin.verifyData),
     });
     return new ExpectTraffic(false, app, proof);
   }

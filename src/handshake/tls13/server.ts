@@ -16,7 +16,7 @@ import { checkRecordSizeLimit, firstCommon, RECORD_SIZE_LIMIT_TLS13, selectAlpn,
 import type { CertChecked, FinishedVerified, NoPeerAuth, SignatureVerified } from '../common/proofs.js';
 import { noPeerAuth } from '../common/proofs.js';
 import type { HandshakeCertifiedKey, HandshakeIo, HandshakeState, ServerHandshakeConfig } from '../common/state.js';
-import { expectType } from '../common/state.js';
+import { expectType, NO_PEER_CERTIFICATES, summaryBytes } from '../common/state.js';
 import { Transcript } from '../common/transcript.js';
 import type { ChainVerdict } from '../common/verifier.js';
 import {
@@ -262,7 +262,7 @@ function sendServerFlight(io: HandshakeIo, c: ServerChoice, ch: ClientHello, cli
   const app = secrets.master(c.transcript.hash());
   logApplicationSecrets(io, c.params.keyLog, true, ch.random, app);
   io.setWriteKey(trafficKey(p, c.suite, app.serverTraffic));
-  const hs: ServerHandshake = { ...c, ch, serverRandom, secrets, app, ownFinished: fin.verifyData, certRequest, peerChain: [] };
+  const hs: ServerHandshake = { ...c, ch, serverRandom, secrets, app, ownFinished: fin.verifyData, certRequest, peerChain: NO_PEER_CERTIFICATES };
   return certRequest ? new ExpectClientCertificate(hs) : new ExpectClientFinished(hs, noPeerAuth());
 }
 
@@ -371,10 +371,7 @@ export class ExpectClientFinished implements HandshakeState {
       resumed: false,
       // Copies: views would keep the whole ClientHello and the handshake joiner's buffer alive
       // for the life of the connection (~4.4 KiB per idle connection).
-      clientRandom: new Uint8Array(hs.ch.random),
-      serverRandom: hs.serverRandom,
-      ownFinished: hs.ownFinished,
-      peerFinished: new Uint8Array(fin.verifyData),
+      ...summaryBytes(hs.ch.random, hs.serverRandom, hs.ownFinished, fin.verifyData),
       peerSignatureSchemes: hs.ch.ext.signatureAlgorithms,
     });
     return new ExpectTraffic(true, hs.app, proof);
