@@ -286,6 +286,8 @@ export class ExpectFinished implements HandshakeState {
     const ownFin = sendFinished(io, hs.suite, hs.secrets.clientTraffic, hs.transcript);
     io.setWriteKey(trafficKey(p, hs.suite, app.clientTraffic));
 
+    // Copies: views would keep the ServerHello and the handshake joiner's buffer alive.
+    const bytes = summaryBytes(hs.offer.random, hs.serverRandom, ownFin.verifyData, fin.verifyData);
     io.complete({
       version: ProtocolVersion.TLSv1_3,
       cipherSuite: hs.suite.id,
@@ -297,8 +299,11 @@ export class ExpectFinished implements HandshakeState {
       ownCertificate,
       peerVerdict: reportedVerdict(hs.verdict),
       resumed: false,
-      // Copies: views would keep the ServerHello and the handshake joiner's buffer alive.
-      ...summaryBytes(hs.offer.random, hs.serverRandom, ownFin.verifyData, fin.verifyData),
+      // Named fields, not a spread: a spread literal would keep these in an out-of-object property array.
+      clientRandom: bytes.clientRandom,
+      serverRandom: bytes.serverRandom,
+      ownFinished: bytes.ownFinished,
+      peerFinished: bytes.peerFinished,
     });
     return new ExpectTraffic(false, app, proof);
   }
