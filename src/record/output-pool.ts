@@ -28,12 +28,18 @@ export const ARENA_MIN_RECORD = 8 * 1024;
 
 const free: Uint8Array[] = [];
 
+/** Where a sealed record's memory comes from: a connection's OutputArenas, or the shared slab. */
+export interface RecordAllocator {
+  /** A region of n bytes that nothing else is given (until the owner's release, for arenas). */
+  alloc(n: number): Uint8Array;
+}
+
 /**
  * Bump allocator over ArrayBuffers of `size` bytes (larger requests get one of their own). A region
  * is never handed out twice: a full slab is dropped and freed by the GC once the last view of it
  * dies, so nothing a socket still holds is overwritten.
  */
-export class ChunkSlab {
+export class ChunkSlab implements RecordAllocator {
   private buf = new Uint8Array(0);
   private used = 0;
   constructor(private readonly size: number) {}
@@ -50,8 +56,9 @@ export class ChunkSlab {
 /** Never-reused slab shared by every connection without reuse (allocation is synchronous). */
 const shared = new ChunkSlab(ARENA_SIZE);
 
-export class OutputArenas {
-  private held: Uint8Array[] = [];
+export class OutputArenas implements RecordAllocator {
+  /** Arenas checked out since the last release; null when none (an idle connection's case). */
+  private held: Uint8Array[] | null = null;
   private current: Uint8Array | null = null;
   private used = 0;
   private reuse = false;
@@ -69,9 +76,9 @@ export class OutputArenas {
   alloc(n: number): Uint8Array {
     if (!this.reuse || n < ARENA_MIN_RECORD || n > ARENA_SIZE) return shared.alloc(n);
     if (this.current === null || this.used + n > this.current.length) {
-      if (this.held.length >= HELD_LIMIT) return shared.alloc(n);
+      if (this.held !== null && this.held.length >= HELD_LIMIT) return shared.alloc(n);
       this.current = free.pop() ?? new Uint8Array(ARENA_SIZE);
-      this.held.push(this.current);
+      (this.held ??= []).push(this.current);
       this.used = 0;
     }
     const v = this.current.subarray(this.used, this.used + n);
@@ -81,17 +88,19 @@ export class OutputArenas {
 
   /** Everything allocated so far is no longer referenced: the arenas go back to the pool. */
   release(): void {
-    for (const a of this.held) if (free.length < POOL_LIMIT) free.push(a);
-    this.held = [];
+    if (this.held !== null) for (const a of this.held) if (free.length < POOL_LIMIT) free.push(a);
+    this.held = null;
     this.current = null;
     this.used = 0;
   }
 
   /** Arenas held now (tests). */
   get heldCount(): number {
-    return this.held.length;
+    return this.held?.length ?? 0;
   }
 }
 
 /** The allocator of a connection that never reuses (tests and callers without a writer). */
 export const sharedAlloc = (n: number): Uint8Array => shared.alloc(n);
+/** The same, as a RecordAllocator (WriteProtection.seal's default). */
+export const sharedAllocator: RecordAllocator = shared;

@@ -8,7 +8,7 @@
 import { AEAD_TAG_LENGTH, hasAeadInto, hasSealParts, type AeadKey } from '../crypto/provider.js';
 import { BYTE_VALUES, concatBytes } from '../util/bytes.js';
 import { TlsError } from '../util/errors.js';
-import { ChunkSlab, sharedAlloc } from './output-pool.js';
+import { ChunkSlab, sharedAllocator, type RecordAllocator } from './output-pool.js';
 import { AlertDescription, ContentType } from '../wire/registry.js';
 import {
   AES_GCM_KEY_UPDATE_THRESHOLD,
@@ -49,9 +49,10 @@ export interface WriteProtection {
   readonly keyUpdateThreshold: number;
   /**
    * Protects one fragment (≤ the writer's max fragment) and returns header + body chunks to send
-   * in order. `alloc`, when given, supplies the memory for a record laid out in one region.
+   * in order. `alloc`, when given, supplies the memory for a record laid out in one region (an
+   * object, not a closure, so a writer need not keep a bound function per connection).
    */
-  seal(type: number, fragment: Uint8Array, seq: number, alloc?: (n: number) => Uint8Array): Uint8Array[];
+  seal(type: number, fragment: Uint8Array, seq: number, alloc?: RecordAllocator): Uint8Array[];
 }
 
 /**
@@ -193,7 +194,7 @@ export class Tls13WriteProtection implements WriteProtection {
     this.keyUpdateThreshold = gcm ? AES_GCM_KEY_UPDATE_THRESHOLD : DEFAULT_KEY_UPDATE_THRESHOLD;
   }
 
-  seal(type: number, fragment: Uint8Array, seq: number, alloc: (n: number) => Uint8Array = sharedAlloc): Uint8Array[] {
+  seal(type: number, fragment: Uint8Array, seq: number, alloc: RecordAllocator = sharedAllocator): Uint8Array[] {
     // §5.2: opaque_type = application_data (23), legacy_record_version = 0x0303,
     // length = |content| + 1 (type) + 16 (tag).
     const length = fragment.length + 1 + AEAD_TAG_LENGTH;
@@ -201,7 +202,7 @@ export class Tls13WriteProtection implements WriteProtection {
     if (hasAeadInto(this.aead)) {
       // One chunk per record: header, then the sealed inner plaintext and tag written after it.
       // Consecutive records are adjacent in the arena, so the writer merges them into one chunk.
-      const record = alloc(RECORD_HEADER_LENGTH + length);
+      const record = alloc.alloc(RECORD_HEADER_LENGTH + length);
       writeHeader(record, ContentType.application_data, length);
       this.aead.sealInto(nonce, record.subarray(0, RECORD_HEADER_LENGTH), fragment, type, record, RECORD_HEADER_LENGTH);
       return [record];

@@ -19,6 +19,12 @@ import { Tls13ReadProtection, type InboundRecord, type ReadProtection } from './
 
 export type { InboundRecord } from './protection.js';
 
+/**
+ * The chunk list of every reader holding no bytes (most of an idle connection's life): shared, so
+ * frozen; push() replaces it with a list of the reader's own.
+ */
+const NO_CHUNKS: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
+
 const KNOWN_TYPES = new Set<number>([ContentType.change_cipher_spec, ContentType.alert, ContentType.handshake, ContentType.application_data]);
 /** Records of these types MUST NOT be empty (RFC 8446 §5.1, §5.4; RFC 5246 §6.2.1). */
 const NON_EMPTY_TYPES = new Set<number>([ContentType.alert, ContentType.handshake]);
@@ -30,7 +36,7 @@ function fail(alert: number, reason: string, message: string): TlsError {
 }
 
 export class RecordReader {
-  private chunks: Uint8Array[] = [];
+  private chunks: Uint8Array[] = NO_CHUNKS;
   /** Index of the first unconsumed chunk (no Array.shift: a peer sending 1-byte segments must not cost O(n^2)). */
   private head = 0;
   /** Bytes of chunks[head] already consumed. */
@@ -54,7 +60,8 @@ export class RecordReader {
   /** Queues received bytes (kept by reference). */
   push(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
-    this.chunks.push(bytes);
+    if (this.chunks === NO_CHUNKS) this.chunks = [bytes];
+    else this.chunks.push(bytes);
     this.buffered += bytes.length;
   }
 
@@ -66,7 +73,7 @@ export class RecordReader {
    */
   ownBuffered(transient: ArrayBufferLike): void {
     if (this.buffered === 0) {
-      this.chunks = [];
+      this.chunks = NO_CHUNKS;
       this.head = this.headOffset = 0;
       return;
     }
@@ -266,7 +273,7 @@ export class RecordReader {
     this.head++;
     this.headOffset = 0;
     if (this.head === this.chunks.length) {
-      this.chunks = [];
+      this.chunks = NO_CHUNKS;
       this.head = 0;
     } else if (this.head >= 64 && this.head * 2 >= this.chunks.length) {
       this.chunks = this.chunks.slice(this.head);

@@ -15,13 +15,13 @@ import { OutputArenas } from './output-pool.js';
 import { Tls13WriteProtection, type WriteProtection } from './protection.js';
 
 export class RecordWriter {
-  private out: Uint8Array[] = [];
+  /** Queued chunks; null while none are (an idle connection keeps no empty array). */
+  private out: Uint8Array[] | null = null;
   private queued = 0;
   private protection: WriteProtection | null = null;
   private seq = 0;
   private fragment = MAX_PLAINTEXT_LENGTH;
   private readonly arenas = new OutputArenas();
-  private readonly alloc = (n: number): Uint8Array => this.arenas.alloc(n);
 
   /** Max plaintext bytes per record (RFC 8449 record_size_limit minus the type byte, Node's setMaxSendFragment). */
   get maxFragment(): number {
@@ -78,7 +78,8 @@ export class RecordWriter {
       header[2] = legacyVersion & 0xff;
       header[3] = frag.length >>> 8;
       header[4] = frag.length & 0xff;
-      this.out.push(header, frag);
+      if (this.out === null) this.out = [header, frag];
+      else this.out.push(header, frag);
       this.queued += RECORD_HEADER_LENGTH + frag.length;
     }
   }
@@ -96,7 +97,7 @@ export class RecordWriter {
         throw new TlsError(AlertDescription.internal_error, 'WriteKeyUsageLimitReached', `${this.seq} records under one key; a KeyUpdate was due`);
       }
       const frag = off === 0 && payload.length <= this.fragment ? payload : payload.subarray(off, Math.min(payload.length, off + this.fragment));
-      const chunks = p.seal(type, frag, this.seq++, this.alloc);
+      const chunks = p.seal(type, frag, this.seq++, this.arenas);
       for (const c of chunks) this.push(c);
     }
   }
@@ -107,11 +108,15 @@ export class RecordWriter {
    */
   private push(c: Uint8Array): void {
     const out = this.out;
-    const last = out.length > 0 ? out[out.length - 1]! : undefined;
-    if (last !== undefined && last.buffer === c.buffer && last.byteOffset + last.byteLength === c.byteOffset) {
-      out[out.length - 1] = new Uint8Array(last.buffer, last.byteOffset, last.byteLength + c.byteLength);
+    if (out === null) {
+      this.out = [c];
     } else {
-      out.push(c);
+      const last = out[out.length - 1]!;
+      if (last.buffer === c.buffer && last.byteOffset + last.byteLength === c.byteOffset) {
+        out[out.length - 1] = new Uint8Array(last.buffer, last.byteOffset, last.byteLength + c.byteLength);
+      } else {
+        out.push(c);
+      }
     }
     this.queued += c.length;
   }
@@ -126,13 +131,13 @@ export class RecordWriter {
 
   /** Everything taken so far is free for reuse; a no-op while chunks are still queued here. */
   releaseTaken(): void {
-    if (this.out.length === 0) this.arenas.release();
+    if (this.out === null) this.arenas.release();
   }
 
   /** The queued wire chunks, in order; the queue is emptied. */
   take(): Uint8Array[] {
-    const out = this.out;
-    this.out = [];
+    const out = this.out ?? [];
+    this.out = null;
     this.queued = 0;
     return out;
   }

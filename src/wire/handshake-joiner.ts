@@ -22,9 +22,14 @@ const HEADER = 4;
  */
 const COALESCE_BELOW = 256;
 const TAIL_SIZE = 4096;
+/**
+ * The chunk list of every joiner holding no bytes (an established connection's, between
+ * post-handshake messages): shared, so frozen; append() replaces it with a list of its own.
+ */
+const NO_CHUNKS: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
 
 export class HandshakeJoiner {
-  private chunks: Uint8Array[] = [];
+  private chunks: Uint8Array[] = NO_CHUNKS;
   /** Read offset into chunks[0]. */
   private head = 0;
   private total = 0;
@@ -47,14 +52,14 @@ export class HandshakeJoiner {
     if (fragment.length === 0) return;
     if (fragment.length < COALESCE_BELOW) this.pushSmall(fragment);
     else {
-      this.chunks.push(fragment);
+      this.append(fragment);
       this.lastIsTail = false;
     }
     this.total += fragment.length;
     while (this.checked + HEADER <= this.total) {
       const len = this.bodyLengthAt(this.checked);
       if (len > this.maxMessage) {
-        this.chunks = [];
+        this.chunks = NO_CHUNKS;
         this.lastIsTail = false;
         this.head = this.total = this.checked = 0;
         throw new TlsError(AlertDescription.illegal_parameter, 'HandshakeMessageTooLarge', `handshake message of ${len} bytes exceeds the ${this.maxMessage}-byte limit`);
@@ -97,8 +102,11 @@ export class HandshakeJoiner {
     this.total -= size;
     this.checked -= size;
     // Nothing buffered: let go of the tail buffer (messages handed out keep their own views of
-    // it), so an established connection does not hold 4 KiB for post-handshake messages.
-    if (this.total === 0 && this.tailBuf !== null) {
+    // it), so an established connection does not hold 4 KiB for post-handshake messages, and of
+    // the chunk list (every chunk was consumed and dropped).
+    if (this.total === 0) {
+      this.chunks = NO_CHUNKS;
+      this.head = 0;
       this.tailBuf = null;
       this.tailUsed = 0;
       this.lastIsTail = false;
@@ -129,10 +137,15 @@ export class HandshakeJoiner {
       // Same start, longer view: `head` (if this is chunks[0]) stays valid.
       this.chunks[last] = this.tailBuf.subarray(this.chunks[last]!.byteOffset, end);
     } else {
-      this.chunks.push(this.tailBuf.subarray(this.tailUsed, end));
+      this.append(this.tailBuf.subarray(this.tailUsed, end));
       this.lastIsTail = true;
     }
     this.tailUsed = end;
+  }
+
+  private append(chunk: Uint8Array): void {
+    if (this.chunks === NO_CHUNKS) this.chunks = [chunk];
+    else this.chunks.push(chunk);
   }
 
   private dropFirst(): void {
