@@ -56,36 +56,54 @@ export interface WriteProtection {
 }
 
 /**
+ * The one nonce buffer of the process: every record's nonce is written here right before its
+ * seal or open, which use it synchronously (node:crypto copies it into the cipher, the native
+ * AEAD reads it during the call), so no connection keeps a nonce array of its own.
+ */
+const NONCE = new Uint8Array(12);
+
+/** Big-endian int32 at iv[i..i+4] (an int32, not a uint32, so it stays a Smi in a field). */
+function ivWord(iv: Uint8Array, i: number): number {
+  return (iv[i]! << 24) | (iv[i + 1]! << 16) | (iv[i + 2]! << 8) | iv[i + 3]!;
+}
+
+/**
  * nonce = iv XOR (64-bit big-endian seq, left-padded to iv length) (RFC 8446 §5.3; also the TLS
- * 1.2 ChaCha20-Poly1305 nonce, RFC 7905 §2). One 12-byte buffer per direction, reused: its first 4
- * bytes are the iv's (seq never reaches them) and the iv's last 8 bytes are kept as two int32s
- * (Smis, no heap numbers), so no copy of the iv stays around (one array per direction, not two).
+ * 1.2 ChaCha20-Poly1305 nonce, RFC 7905 §2). The iv is kept as three int32 words and the nonce
+ * is written into the shared NONCE buffer: no array per key and direction.
  */
 export class NonceBuilder {
-  private readonly nonce = new Uint8Array(12);
-  /** iv[4..8] and iv[8..12] as big-endian int32. */
-  private readonly ivHi: number;
-  private readonly ivLo: number;
+  private readonly iv0: number;
+  private readonly iv1: number;
+  private readonly iv2: number;
   constructor(iv: Uint8Array) {
     if (iv.length !== 12) throw new RangeError(`TLS 1.3 IV must be 12 bytes, got ${iv.length}`);
-    this.nonce.set(iv.subarray(0, 4));
-    this.ivHi = (iv[4]! << 24) | (iv[5]! << 16) | (iv[6]! << 8) | iv[7]!;
-    this.ivLo = (iv[8]! << 24) | (iv[9]! << 16) | (iv[10]! << 8) | iv[11]!;
+    this.iv0 = ivWord(iv, 0);
+    this.iv1 = ivWord(iv, 4);
+    this.iv2 = ivWord(iv, 8);
   }
-  /** Valid until the next call (node:crypto copies the nonce when a cipher is created). */
+  /**
+   * Valid until the next call of any NonceBuilder: hand it straight to the AEAD call, which must
+   * not keep it (node:crypto copies the nonce when a cipher is created; so does the native AEAD).
+   */
   at(seq: number): Uint8Array {
-    const n = this.nonce;
+    const n = NONCE;
+    const w0 = this.iv0;
     // int32 XOR: ToInt32 keeps the low 32 bits of seq (< 2^53); a Uint8Array store keeps the low 8.
-    const hi = this.ivHi ^ Math.floor(seq / 0x100000000);
-    const lo = this.ivLo ^ seq;
-    n[4] = hi >>> 24;
-    n[5] = hi >>> 16;
-    n[6] = hi >>> 8;
-    n[7] = hi;
-    n[8] = lo >>> 24;
-    n[9] = lo >>> 16;
-    n[10] = lo >>> 8;
-    n[11] = lo;
+    const w1 = this.iv1 ^ Math.floor(seq / 0x100000000);
+    const w2 = this.iv2 ^ seq;
+    n[0] = w0 >>> 24;
+    n[1] = w0 >>> 16;
+    n[2] = w0 >>> 8;
+    n[3] = w0;
+    n[4] = w1 >>> 24;
+    n[5] = w1 >>> 16;
+    n[6] = w1 >>> 8;
+    n[7] = w1;
+    n[8] = w2 >>> 24;
+    n[9] = w2 >>> 16;
+    n[10] = w2 >>> 8;
+    n[11] = w2;
     return n;
   }
 }
@@ -139,11 +157,12 @@ export function tls12SeqHeader(seq: number, type: number, v0: number, v1: number
   return b;
 }
 
-
-/** TLS 1.3 AEAD protection (RFC 8446 §5.2–5.4), read side. */
-export class Tls13ReadProtection implements ReadProtection {
+/**
+ * TLS 1.3 AEAD protection (RFC 8446 §5.2–5.4), read side. It is its own NonceBuilder (extends, not
+ * holds): one object per key and direction instead of two.
+ */
+export class Tls13ReadProtection extends NonceBuilder implements ReadProtection {
   readonly maxCiphertextLength = MAX_CIPHERTEXT_LENGTH_TLS13;
-  private readonly nonces: NonceBuilder;
 
   protectsOuterType(type: number): boolean {
     return type === ContentType.application_data;
@@ -155,13 +174,13 @@ export class Tls13ReadProtection implements ReadProtection {
     /** Largest TLSInnerPlaintext (content + type + padding); smaller under record_size_limit. */
     private readonly maxInnerPlaintext: number,
   ) {
-    this.nonces = new NonceBuilder(iv);
+    super(iv);
   }
 
   open(header: Uint8Array, body: Uint8Array, seq: number): InboundRecord {
     // §5.2: "If the decryption fails, the receiver MUST terminate the connection with a
     // 'bad_record_mac' alert." (additional_data = the record header)
-    const inner = this.aead.open(this.nonces.at(seq), header, body);
+    const inner = this.aead.open(this.at(seq), header, body);
     if (inner === null) throw new TlsError(AlertDescription.bad_record_mac, 'RecordDecryptionFailed', 'record failed AEAD authentication');
     // §5.4: the full encoded TLSInnerPlaintext MUST NOT exceed 2^14 + 1 octets (or the
     // record_size_limit, which includes the content type and padding).
@@ -178,17 +197,19 @@ export class Tls13ReadProtection implements ReadProtection {
   }
 }
 
-/** TLS 1.3 AEAD protection (RFC 8446 §5.2–5.4), write side. No padding is added. */
-export class Tls13WriteProtection implements WriteProtection {
+/**
+ * TLS 1.3 AEAD protection (RFC 8446 §5.2–5.4), write side. No padding is added. Its own
+ * NonceBuilder, as on the read side.
+ */
+export class Tls13WriteProtection extends NonceBuilder implements WriteProtection {
   readonly recordLimit: number;
   readonly keyUpdateThreshold: number;
-  private readonly nonces: NonceBuilder;
 
   constructor(
     private readonly aead: AeadKey,
     iv: Uint8Array,
   ) {
-    this.nonces = new NonceBuilder(iv);
+    super(iv);
     const gcm = aead.algorithm !== 'chacha20-poly1305';
     this.recordLimit = gcm ? AES_GCM_RECORD_LIMIT : SEQUENCE_LIMIT;
     this.keyUpdateThreshold = gcm ? AES_GCM_KEY_UPDATE_THRESHOLD : DEFAULT_KEY_UPDATE_THRESHOLD;
@@ -198,7 +219,7 @@ export class Tls13WriteProtection implements WriteProtection {
     // §5.2: opaque_type = application_data (23), legacy_record_version = 0x0303,
     // length = |content| + 1 (type) + 16 (tag).
     const length = fragment.length + 1 + AEAD_TAG_LENGTH;
-    const nonce = this.nonces.at(seq);
+    const nonce = this.at(seq);
     if (hasAeadInto(this.aead)) {
       // One chunk per record: header, then the sealed inner plaintext and tag written after it.
       // Consecutive records are adjacent in the arena, so the writer merges them into one chunk.

@@ -1,5 +1,6 @@
-// NonceBuilder keeps the iv's last 8 bytes as two int32s and rewrites one 12-byte buffer: checked
-// against the RFC 8446 §5.3 definition (iv XOR left-padded 64-bit seq) computed with BigInt.
+// NonceBuilder keeps the iv as three int32s and writes every nonce into one buffer shared by all
+// builders: checked against the RFC 8446 §5.3 definition (iv XOR left-padded 64-bit seq)
+// computed with BigInt, with builders interleaved.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -30,6 +31,14 @@ test('NonceBuilder: iv XOR seq for every byte pattern of the iv, across the 32-b
   }
 });
 
+test('NonceBuilder: builders of different ivs interleaved each write their whole nonce', () => {
+  const ivs = Array.from({ length: 4 }, () => new Uint8Array(randomBytes(12)));
+  const builders = ivs.map((iv) => new NonceBuilder(iv));
+  for (const seq of SEQS) {
+    for (let i = 0; i < builders.length; i++) assert.equal(toHex(builders[i]!.at(seq)), reference(ivs[i]!, seq), `builder ${i} seq ${seq}`);
+  }
+});
+
 test('NonceBuilder: keeps no reference to the caller iv and reuses one buffer', () => {
   const iv = new Uint8Array(randomBytes(12));
   const want = reference(iv, 7);
@@ -38,6 +47,7 @@ test('NonceBuilder: keeps no reference to the caller iv and reuses one buffer', 
   const a = nb.at(7);
   assert.equal(toHex(a), want);
   assert.equal(nb.at(8), a, 'the same buffer is returned at every call');
+  assert.equal(new NonceBuilder(new Uint8Array(12)).at(0), a, 'and by every builder');
 });
 
 test('NonceBuilder: an iv of another length is a RangeError', () => {
