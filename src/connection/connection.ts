@@ -59,7 +59,11 @@ export const MAX_BUFFERED_HANDSHAKE_BYTES = MAX_HANDSHAKE_MESSAGE + 4 + MAX_FRAG
 export class Connection implements TlsConnection {
   private readonly reader = new RecordReader();
   private readonly writer = new RecordWriter();
-  private readonly joiner = new HandshakeJoiner();
+  /**
+   * Created by the first handshake record; dropped once the handshake is done and it holds nothing,
+   * so an established connection keeps none between post-handshake messages (KeyUpdate, tickets).
+   */
+  private joiner: HandshakeJoiner | null = null;
   private state: HandshakeState | undefined;
   /** Events for the next drain; null while there are none (no empty array kept per connection). */
   private events: ConnectionEvent[] | null = null;
@@ -218,10 +222,14 @@ export class Connection implements TlsConnection {
   /** Processes buffered handshake messages, then records, until input runs out or the state pauses. */
   private pump(): void {
     while (!this.fail && this.state && !this.state.paused) {
-      const raw = this.joiner.next();
-      if (raw) {
-        this.processHandshake(raw);
-        continue;
+      const joiner = this.joiner;
+      if (joiner !== null) {
+        const raw = joiner.next();
+        if (raw) {
+          this.processHandshake(raw);
+          continue;
+        }
+        if (this.done && joiner.isEmpty()) this.joiner = null;
       }
       const rec = this.reader.next();
       if (!rec) return;
@@ -245,14 +253,15 @@ export class Connection implements TlsConnection {
         // §5.1: "Implementations MUST NOT send zero-length fragments of Handshake types".
         if (payload.length === 0) throw new TlsError(AlertDescription.unexpected_message, 'EmptyHandshakeRecord', 'received a zero-length handshake record');
         this.warningsInRow = 0;
-        this.joiner.push(payload);
-        if (this.joiner.pendingBytes > MAX_BUFFERED_HANDSHAKE_BYTES) {
+        const joiner = (this.joiner ??= new HandshakeJoiner());
+        joiner.push(payload);
+        if (joiner.pendingBytes > MAX_BUFFERED_HANDSHAKE_BYTES) {
           throw new TlsError(AlertDescription.unexpected_message, 'TooManyBufferedHandshakeBytes', `more than ${MAX_BUFFERED_HANDSHAKE_BYTES} handshake bytes buffered`);
         }
         return;
       case ContentType.application_data:
         if (!this.done) throw new TlsError(AlertDescription.unexpected_message, 'ApplicationDataBeforeHandshake', 'application data arrived before the handshake completed');
-        if (!this.joiner.isEmpty()) throw new TlsError(AlertDescription.unexpected_message, 'DataInterleavedWithHandshake', 'application data interleaved with a fragmented handshake message');
+        if (!this.handshakeBytesEmpty()) throw new TlsError(AlertDescription.unexpected_message, 'DataInterleavedWithHandshake', 'application data interleaved with a fragmented handshake message');
         this.warningsInRow = 0;
         if (payload.length > 0) this.event({ type: 'data', data: payload });
         return;
@@ -292,7 +301,7 @@ export class Connection implements TlsConnection {
    * protected change_cipher_spec record MUST abort the handshake with an "unexpected_message" alert."
    */
   private processChangeCipherSpec(payload: Uint8Array): void {
-    const ok = this.state?.acceptsCompatCcs && payload.length === 1 && payload[0] === 1 && this.joiner.isEmpty() && this.compatCcs < MAX_COMPAT_CCS;
+    const ok = this.state?.acceptsCompatCcs && payload.length === 1 && payload[0] === 1 && this.handshakeBytesEmpty() && this.compatCcs < MAX_COMPAT_CCS;
     if (!ok) throw new TlsError(AlertDescription.unexpected_message, 'UnexpectedChangeCipherSpec', 'change_cipher_spec is only allowed once, as the 0x01 compatibility record during the handshake');
     this.compatCcs++;
   }
@@ -340,7 +349,7 @@ export class Connection implements TlsConnection {
 
     setReadKey(k: TrafficKeyInstall): void {
       // §5.1: "Handshake messages MUST NOT span key changes."
-      if (!this.c.joiner.isEmpty()) {
+      if (!this.c.handshakeBytesEmpty()) {
         throw new TlsError(AlertDescription.unexpected_message, 'HandshakeSpansKeyChange', 'a handshake message is pending across a key change');
       }
       this.c.reader.setReadKey13(k.aead, k.iv);
@@ -372,6 +381,11 @@ export class Connection implements TlsConnection {
       c.event({ type: 'handshakeDone' });
     }
   };
+
+  /** No part of a handshake message is buffered (RFC 8446 §5.1 checks at key changes and data). */
+  private handshakeBytesEmpty(): boolean {
+    return this.joiner === null || this.joiner.isEmpty();
+  }
 
   /** Queues an event for the next drain (the queue exists only while it holds events). */
   private event(e: ConnectionEvent): void {
