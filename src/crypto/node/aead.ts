@@ -22,64 +22,70 @@ const KEY_LENGTH: Record<AeadAlgorithm, number> = {
 // chacha20-poly1305 needs authTagLength spelled out; GCM accepts it too.
 const CIPHER_OPTIONS = { authTagLength: AEAD_TAG_LENGTH } as const;
 
+/** A private copy of a key of the right length for `algorithm`. */
+function checkedKey(algorithm: AeadAlgorithm, key: Uint8Array): Buffer {
+  if (!(algorithm in KEY_LENGTH)) throw new RangeError(`unsupported AEAD ${String(algorithm)}`);
+  if (key.length !== KEY_LENGTH[algorithm]) {
+    throw new RangeError(`${algorithm} needs a ${KEY_LENGTH[algorithm]}-byte key, got ${key.length}`);
+  }
+  return Buffer.from(key); // a copy: the caller's bytes may be reused or wiped
+}
+
+// The node:crypto calls, shared by NodeAeadKey and TieredAeadKey (each keeps its key itself).
+// The GCM and ChaCha20-Poly1305 calls are identical; the casts only pick the overload.
+function nodeSeal(algorithm: AeadAlgorithm, key: Buffer, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array[] {
+  const c = createCipheriv(algorithm as CipherGCMTypes, key, nonce, CIPHER_OPTIONS);
+  c.setAAD(aad);
+  const ct = c.update(plaintext);
+  c.final(); // stream modes: never produces output
+  return [ct, c.getAuthTag()];
+}
+
+function nodeSealParts(algorithm: AeadAlgorithm, key: Buffer, nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[]): Uint8Array[] {
+  const c = createCipheriv(algorithm as CipherGCMTypes, key, nonce, CIPHER_OPTIONS);
+  c.setAAD(aad);
+  const out: Uint8Array[] = [];
+  for (const p of parts) if (p.length > 0) out.push(c.update(p));
+  c.final();
+  out.push(c.getAuthTag());
+  return out;
+}
+
+function nodeOpen(algorithm: AeadAlgorithm, key: Buffer, nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
+  const n = ciphertextAndTag.length - AEAD_TAG_LENGTH;
+  if (n < 0 || nonce.length !== AEAD_NONCE_LENGTH) return null;
+  try {
+    const d = createDecipheriv(algorithm as CipherGCMTypes, key, nonce, CIPHER_OPTIONS);
+    d.setAAD(aad);
+    d.setAuthTag(ciphertextAndTag.subarray(n));
+    const pt = d.update(ciphertextAndTag.subarray(0, n));
+    d.final(); // throws when the tag does not verify
+    return asU8(pt);
+  } catch {
+    return null;
+  }
+}
+
 class NodeAeadKey implements AeadKeyWithParts {
   private readonly key: Buffer;
-  // The GCM and ChaCha20-Poly1305 calls are identical; the cast only picks the overload.
-  private readonly name: CipherGCMTypes;
 
   constructor(
     readonly algorithm: AeadAlgorithm,
     key: Uint8Array,
   ) {
-    if (!(algorithm in KEY_LENGTH)) throw new RangeError(`unsupported AEAD ${String(algorithm)}`);
-    if (key.length !== KEY_LENGTH[algorithm]) {
-      throw new RangeError(`${algorithm} needs a ${KEY_LENGTH[algorithm]}-byte key, got ${key.length}`);
-    }
-    this.key = Buffer.from(key); // a copy: the caller's bytes may be reused or wiped
-    this.name = algorithm as CipherGCMTypes;
-  }
-
-  /** The key bytes, for a TieredAeadKey's promotion (this module only; the native key copies them). */
-  keyBytes(): Uint8Array {
-    return this.key;
-  }
-
-  /** After promotion this key is never used again: no second copy of the secret stays around. */
-  wipe(): void {
-    this.key.fill(0);
+    this.key = checkedKey(algorithm, key);
   }
 
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array[] {
-    const c = createCipheriv(this.name, this.key, nonce, CIPHER_OPTIONS);
-    c.setAAD(aad);
-    const ct = c.update(plaintext);
-    c.final(); // stream modes: never produces output
-    return [ct, c.getAuthTag()];
+    return nodeSeal(this.algorithm, this.key, nonce, aad, plaintext);
   }
 
   sealParts(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[]): Uint8Array[] {
-    const c = createCipheriv(this.name, this.key, nonce, CIPHER_OPTIONS);
-    c.setAAD(aad);
-    const out: Uint8Array[] = [];
-    for (const p of parts) if (p.length > 0) out.push(c.update(p));
-    c.final();
-    out.push(c.getAuthTag());
-    return out;
+    return nodeSealParts(this.algorithm, this.key, nonce, aad, parts);
   }
 
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
-    const n = ciphertextAndTag.length - AEAD_TAG_LENGTH;
-    if (n < 0 || nonce.length !== AEAD_NONCE_LENGTH) return null;
-    try {
-      const d = createDecipheriv(this.name, this.key, nonce, CIPHER_OPTIONS);
-      d.setAAD(aad);
-      d.setAuthTag(ciphertextAndTag.subarray(n));
-      const pt = d.update(ciphertextAndTag.subarray(0, n));
-      d.final(); // throws when the tag does not verify
-      return asU8(pt);
-    } catch {
-      return null;
-    }
+    return nodeOpen(this.algorithm, this.key, nonce, aad, ciphertextAndTag);
   }
 }
 
@@ -95,27 +101,36 @@ export const PROMOTE_AFTER_BYTES = 64 * 1024;
 class TieredAeadKey implements AeadKeyInto {
   private fast: AeadKeyInto | null = null;
   private untilPromotion = PROMOTE_AFTER_BYTES;
+  /**
+   * The only JS copy of the key, used through node:crypto until promotion, then wiped. Held here,
+   * not in a NodeAeadKey of its own: one object per traffic key and direction, not two.
+   */
+  private readonly key: Buffer;
 
   constructor(
     readonly algorithm: AeadAlgorithm,
-    // Holds the only JS copy of the key until promotion (one copy per key, not two).
-    private readonly slow: NodeAeadKey,
-  ) {}
+    key: Uint8Array,
+  ) {
+    this.key = checkedKey(algorithm, key);
+  }
 
   /** The native key once this key has carried enough bytes, else null (use node:crypto). */
   private native(bytes: number): AeadKeyInto | null {
     if (this.fast !== null || (this.untilPromotion -= bytes) > 0) return this.fast;
-    this.fast = nativeAead(this.algorithm, this.slow.keyBytes()); // copies the bytes into OpenSSL's context
-    if (this.fast !== null) this.slow.wipe();
+    this.fast = nativeAead(this.algorithm, this.key); // copies the bytes into OpenSSL's context
+    // After promotion node:crypto is never used again: no second copy of the secret stays around.
+    if (this.fast !== null) this.key.fill(0);
     return this.fast;
   }
 
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array[] {
-    return (this.native(plaintext.length) ?? this.slow).seal(nonce, aad, plaintext);
+    const fast = this.native(plaintext.length);
+    return fast ? fast.seal(nonce, aad, plaintext) : nodeSeal(this.algorithm, this.key, nonce, aad, plaintext);
   }
 
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
-    return (this.native(ciphertextAndTag.length) ?? this.slow).open(nonce, aad, ciphertextAndTag);
+    const fast = this.native(ciphertextAndTag.length);
+    return fast ? fast.open(nonce, aad, ciphertextAndTag) : nodeOpen(this.algorithm, this.key, nonce, aad, ciphertextAndTag);
   }
 
   sealInto(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, innerType: number, out: Uint8Array, offset: number): number {
@@ -123,7 +138,7 @@ class TieredAeadKey implements AeadKeyInto {
     if (fast) return fast.sealInto(nonce, aad, plaintext, innerType, out, offset);
     if (nonce.length !== AEAD_NONCE_LENGTH) throw new RangeError(`AEAD nonce must be ${AEAD_NONCE_LENGTH} bytes, got ${nonce.length}`);
     if (!Number.isInteger(innerType) || innerType < -1 || innerType > 255) throw new RangeError(`inner type ${innerType} out of range`);
-    const parts = this.slow.sealParts(nonce, aad, innerType >= 0 ? [plaintext, BYTE_VALUES[innerType]!] : [plaintext]);
+    const parts = nodeSealParts(this.algorithm, this.key, nonce, aad, innerType >= 0 ? [plaintext, BYTE_VALUES[innerType]!] : [plaintext]);
     let n = 0;
     for (const p of parts) n += p.length;
     if (!Number.isInteger(offset) || offset < 0 || offset > out.length || out.length - offset < n) {
@@ -140,7 +155,7 @@ class TieredAeadKey implements AeadKeyInto {
   openInto(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array, out: Uint8Array, offset: number): number {
     const fast = this.native(ciphertextAndTag.length);
     if (fast) return fast.openInto(nonce, aad, ciphertextAndTag, out, offset);
-    const pt = this.slow.open(nonce, aad, ciphertextAndTag);
+    const pt = nodeOpen(this.algorithm, this.key, nonce, aad, ciphertextAndTag);
     if (pt === null || !Number.isInteger(offset) || offset < 0 || offset > out.length || out.length - offset < pt.length) return -1;
     out.set(pt, offset);
     return pt.length;
@@ -149,8 +164,7 @@ class TieredAeadKey implements AeadKeyInto {
 
 /** The provider's AEAD: node:crypto, switching to the native addon for busy keys when it is built. */
 export function nodeAead(alg: AeadAlgorithm, key: Uint8Array): AeadKey {
-  const slow = new NodeAeadKey(alg, key);
-  return nativeAeadBinding() ? new TieredAeadKey(alg, slow) : slow;
+  return nativeAeadBinding() ? new TieredAeadKey(alg, key) : new NodeAeadKey(alg, key);
 }
 
 /** node:crypto alone, whatever the addon (tests compare the two). */
