@@ -31,6 +31,15 @@ const NON_EMPTY_TYPES = new Set<number>([ContentType.alert, ContentType.handshak
 /** First bytes of a plain-HTTP request sent to a TLS port, for a clearer error (OpenSSL: "http request"). */
 const HTTP_METHOD_STARTS = ['GET ', 'POST', 'HEAD', 'PUT ', 'DELE', 'OPTI', 'PATC', 'CONN'];
 
+/**
+ * Reused for protected records that span pushed chunks (about one in four at 64 KiB socket
+ * reads): deprotection yields a new buffer, so the ciphertext copy need not outlive the call.
+ * One per process, not per reader: it is only used between take() and open() within one
+ * synchronous next() call, and a per-reader one kept 16 KiB for the life of every connection
+ * that ever received such a record (e.g. a keep-alive connection idle after a bulk transfer).
+ */
+let scratch: Uint8Array | null = null;
+
 function fail(alert: number, reason: string, message: string): TlsError {
   return new TlsError(alert, reason, message);
 }
@@ -46,11 +55,6 @@ export class RecordReader {
   private seq = 0;
   private emptyInARow = 0;
   private maxInnerPlaintext = MAX_INNER_PLAINTEXT_LENGTH;
-  /**
-   * Reused for protected records that span pushed chunks (about one in four at 64 KiB socket
-   * reads): deprotection yields a new buffer, so the ciphertext copy need not outlive the call.
-   */
-  private scratch: Uint8Array | null = null;
   /** Bytes of undecryptable (rejected 0-RTT) records still allowed to be dropped. */
   private earlyDataSkipBudget = 0;
   /** See acceptPlaintextAlerts(). */
@@ -205,7 +209,7 @@ export class RecordReader {
       this.seq++;
       // A provider whose open() returned a view of its input must not leave us a view of scratch.
       // (new Uint8Array(view) copies; a Buffer's slice() would not.)
-      if (inner.payload.buffer === this.scratch?.buffer) inner = { type: inner.type, payload: new Uint8Array(inner.payload) };
+      if (inner.payload.buffer === scratch?.buffer) inner = { type: inner.type, payload: new Uint8Array(inner.payload) };
       if (!KNOWN_TYPES.has(inner.type) || inner.type === ContentType.change_cipher_spec) {
         throw fail(AlertDescription.unexpected_message, 'UnexpectedInnerContentType', `protected record of content type ${nameOf(ContentType, inner.type)}`);
       }
@@ -294,7 +298,7 @@ export class RecordReader {
       if (this.headOffset === first.length) this.advanceChunk();
       return v;
     }
-    const out = transient ? (this.scratch ??= new Uint8Array(RECORD_HEADER_LENGTH + MAX_CIPHERTEXT_LENGTH_TLS12)).subarray(0, n) : new Uint8Array(n);
+    const out = transient ? (scratch ??= new Uint8Array(RECORD_HEADER_LENGTH + MAX_CIPHERTEXT_LENGTH_TLS12)).subarray(0, n) : new Uint8Array(n);
     let filled = 0;
     while (filled < n) {
       const c = this.chunks[this.head]!;

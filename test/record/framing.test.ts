@@ -444,6 +444,32 @@ test('records spanning chunks: payloads stay intact even with an AEAD whose open
   }
 });
 
+test('records spanning chunks, two readers interleaved: the process-wide scratch never leaks into a kept payload', () => {
+  const nullAead: AeadKey = {
+    algorithm: 'aes-128-gcm',
+    seal: (_n, _a, pt) => [pt.slice(), new Uint8Array(16)],
+    open: (_n, _a, ct) => ct.subarray(0, ct.length - 16),
+  };
+  for (const aead of [nullAead, aes()]) {
+    const readers = [0, 1].map((who) => {
+      const w = new RecordWriter();
+      w.setWriteKey13(aead, iv);
+      for (let i = 0; i < 4; i++) w.seal(T.application_data, bytes(4000 + who, 10 * who + i));
+      const wire = concatBytes(...w.take());
+      const r = new RecordReader();
+      r.setReadKey13(aead, iv);
+      for (let o = 0; o < wire.length; o += 2500) r.push(wire.subarray(o, o + 2500));
+      return r;
+    });
+    const got: Uint8Array[][] = [[], []];
+    for (let i = 0; i < 4; i++) for (const who of [0, 1]) got[who]!.push(readers[who]!.next()!.payload);
+    for (const who of [0, 1]) {
+      assert.deepEqual(got[who]!.map((g) => toHex(g)), Array.from({ length: 4 }, (_, i) => toHex(bytes(4000 + who, 10 * who + i))), `reader ${who}`);
+    }
+    assert.ok(!('scratch' in readers[0]!), 'no scratch buffer per reader');
+  }
+});
+
 test('an unprotected alert is delivered only while allowed and before the first protected record under the key', () => {
   const plainAlert = Uint8Array.of(T.alert, 3, 3, 0, 2, 2, A.unknown_ca);
   const w = new RecordWriter();
