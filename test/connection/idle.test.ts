@@ -77,3 +77,17 @@ test('the summary keeps its randoms and Finished values as copies in one buffer'
   assert.deepEqual(client.negotiated!.ownFinished, server.negotiated!.peerFinished);
   assert.deepEqual(client.negotiated!.peerFinished, server.negotiated!.ownFinished);
 });
+
+test("servers share one frozen copy of a client's signature_algorithms list", () => {
+  const a = makePair();
+  handshake(a.client, a.server);
+  const b = makePair();
+  handshake(b.client, b.server);
+  const list = a.server.negotiated!.peerSignatureSchemes!;
+  assert.deepEqual(list, a.clientConfig.signatureSchemes, 'the list the client offered');
+  assert.equal(b.server.negotiated!.peerSignatureSchemes, list, 'the same array for the same list');
+  assert.ok(Object.isFrozen(list));
+  const c = makePair({ client: { signatureSchemes: a.clientConfig.signatureSchemes.slice(0, 3) } });
+  handshake(c.client, c.server);
+  assert.deepEqual(c.server.negotiated!.peerSignatureSchemes, a.clientConfig.signatureSchemes.slice(0, 3), 'another list gets its own copy');
+});

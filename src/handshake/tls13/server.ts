@@ -344,6 +344,26 @@ export class ExpectClientCertificateVerify implements HandshakeState {
   }
 }
 
+/**
+ * Clients of one kind send the same signature_algorithms list, and every connection's summary
+ * keeps it (getSharedSigalgs): one frozen copy per distinct list instead of one per connection.
+ * Bounded, so a peer cycling through lists cannot grow it; past the bound a list gets an
+ * exact-size copy (the decoded list grew by push and has spare capacity).
+ */
+const SHARED_SCHEME_LISTS_MAX = 64;
+const sharedSchemeLists = new Map<string, number[]>();
+
+function sharedSchemeList(list: number[] | undefined): number[] | undefined {
+  if (list === undefined) return undefined;
+  const key = list.join(',');
+  const known = sharedSchemeLists.get(key);
+  if (known !== undefined) return known;
+  if (sharedSchemeLists.size >= SHARED_SCHEME_LISTS_MAX) return list.slice();
+  const frozen = Object.freeze(list.slice()) as number[];
+  sharedSchemeLists.set(key, frozen);
+  return frozen;
+}
+
 export class ExpectClientFinished implements HandshakeState {
   readonly expecting = 'client Finished';
   readonly acceptsCompatCcs = true;
@@ -377,8 +397,7 @@ export class ExpectClientFinished implements HandshakeState {
       serverRandom: bytes.serverRandom,
       ownFinished: bytes.ownFinished,
       peerFinished: bytes.peerFinished,
-      // An exact-size copy: the decoded list grew by push and has spare capacity.
-      peerSignatureSchemes: hs.ch.ext.signatureAlgorithms?.slice(),
+      peerSignatureSchemes: sharedSchemeList(hs.ch.ext.signatureAlgorithms),
     });
     return new ExpectTraffic(true, hs.app, proof);
   }
