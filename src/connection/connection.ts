@@ -68,8 +68,6 @@ export class Connection implements TlsConnection {
   /** Events for the next drain; null while there are none (no empty array kept per connection). */
   private events: ConnectionEvent[] | null = null;
   private fail: TlsError | undefined;
-  private writeProtected = false;
-  private done = false;
   private summary: NegotiatedParams | undefined;
   private sentClose = false;
   private receivedClose = false;
@@ -104,6 +102,10 @@ export class Connection implements TlsConnection {
 
   get handshakeComplete(): boolean {
     return this.done;
+  }
+  /** The handshake is complete once its summary exists (one field for both). */
+  private get done(): boolean {
+    return this.summary !== undefined;
   }
   get negotiated(): NegotiatedParams | undefined {
     return this.summary;
@@ -359,7 +361,6 @@ export class Connection implements TlsConnection {
       const c = this.c;
       c.flushHandshake();
       c.writer.setWriteKey13(k.aead, k.iv);
-      c.writeProtected = true;
     }
 
     setPeerRecordSizeLimit(limit: number): void {
@@ -376,7 +377,6 @@ export class Connection implements TlsConnection {
     complete(s: HandshakeSummary): void {
       const c = this.c;
       c.summary = s;
-      c.done = true;
       c.reader.acceptPlaintextAlerts(false);
       c.event({ type: 'handshakeDone' });
     }
@@ -401,7 +401,7 @@ export class Connection implements TlsConnection {
   }
 
   private writeRecord(type: number, payload: Uint8Array): void {
-    if (this.writeProtected) this.writer.seal(type, payload);
+    if (this.writer.isProtected) this.writer.seal(type, payload);
     else this.writer.writePlain(type, payload);
   }
 
