@@ -27,7 +27,7 @@ import type { HandshakeEvent, HandshakeIo, HandshakeState, HandshakeSummary, Tra
 import { describeMessage } from '../handshake/common/trace.js';
 import { startClient, startServer } from '../handshake/hello.js';
 import { ExpectTraffic } from '../handshake/tls13/traffic.js';
-import type { ClientConfig, ConnectionEvent, NegotiatedParams, ServerConfig, ServerHelloDecision, TlsConnection } from './types.js';
+import type { ClientConfig, CommonConfig, ConnectionEvent, NegotiatedParams, ServerConfig, ServerHelloDecision, TlsConnection } from './types.js';
 
 /**
  * RFC 8446 §5.1 allows empty application_data records; a peer sending only those is stalling us.
@@ -83,6 +83,13 @@ export class Connection implements TlsConnection {
   /** setMaxFragmentLength's value and the peer's record_size_limit bound our records together. */
   private userMaxFragment = MAX_FRAGMENT_LENGTH;
   private peerMaxFragment = MAX_FRAGMENT_LENGTH;
+  /**
+   * The driver's config, needed until the handshake completes (the client's first state reads
+   * it); then let go, so an established connection does not keep the whole config object alive.
+   * What is still needed later is copied: the trace option here, the provider and clock in io.
+   */
+  private config: ClientConfig | ServerConfig | null;
+  private readonly traceOption: CommonConfig['trace'];
 
   /**
    * @param firstState  test seam for replaying recorded handshakes (RFC 8448): builds the client's
@@ -90,10 +97,12 @@ export class Connection implements TlsConnection {
    */
   constructor(
     readonly isServer: boolean,
-    private readonly config: ClientConfig | ServerConfig,
+    config: ClientConfig | ServerConfig,
     private readonly firstState?: (io: HandshakeIo) => HandshakeState,
   ) {
-    this.io = new Connection.Io(this);
+    this.config = config;
+    this.traceOption = config.trace;
+    this.io = new Connection.Io(this, config);
     // A peer rejecting our flight may send its alert before it has keys (RecordReader explains).
     this.reader.acceptPlaintextAlerts(true);
     this.setMaxFragmentLength(config.maxFragmentLength ?? MAX_FRAGMENT_LENGTH);
@@ -327,13 +336,18 @@ export class Connection implements TlsConnection {
    */
   private static readonly Io = class ConnectionIo implements HandshakeIo {
     readonly provider: CryptoProvider;
-    constructor(private readonly c: Connection) {
-      this.provider = c.config.provider;
+    private readonly clock: (() => number) | undefined;
+    constructor(
+      private readonly c: Connection,
+      config: ClientConfig | ServerConfig,
+    ) {
+      this.provider = config.provider;
+      this.clock = config.now;
     }
 
     now(): number {
-      const now = this.c.config.now;
-      return now ? now() : Date.now();
+      const clock = this.clock;
+      return clock ? clock() : Date.now();
     }
 
     send(msg: HandshakeMessage): Uint8Array {
@@ -377,6 +391,7 @@ export class Connection implements TlsConnection {
     complete(s: HandshakeSummary): void {
       const c = this.c;
       c.summary = s;
+      c.config = null;
       c.reader.acceptPlaintextAlerts(false);
       c.event({ type: 'handshakeDone' });
     }
@@ -406,7 +421,7 @@ export class Connection implements TlsConnection {
   }
 
   private trace(direction: 'sent' | 'received', msg: HandshakeMessage, raw: Uint8Array): void {
-    const on = this.config.trace;
+    const on = this.traceOption;
     if (on === false || (typeof on === 'function' && !on())) return;
     this.event({ type: 'trace', direction, message: describeMessage(msg, raw.length) });
   }

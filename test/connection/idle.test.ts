@@ -10,6 +10,7 @@ import { dataOf, errorsOf, handshake, makePair, run } from '../pair/pair.js';
 import type { TlsConnection } from '../../src/connection/types.js';
 
 interface Internals {
+  config: unknown;
   joiner: unknown;
   events: unknown;
   pendingHandshake: unknown;
@@ -21,6 +22,7 @@ const internals = (c: TlsConnection) => c as unknown as Internals;
 
 function assertIdle(c: TlsConnection, who: string): void {
   const i = internals(c);
+  assert.equal(i.config, null, `${who}: the driver's config is let go after the handshake`);
   assert.equal(i.joiner, null, `${who}: no handshake joiner between messages`);
   assert.equal(i.events, null, `${who}: no event queue`);
   assert.equal(i.pendingHandshake, null, `${who}: no pending flight`);
