@@ -19,7 +19,11 @@ export type AeadAlgorithm = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
 export const AEAD_NONCE_LENGTH = 12;
 export const AEAD_TAG_LENGTH = 16;
 
-/** One direction's AEAD key. Nonce is 12 bytes, tag 16 bytes, appended to the ciphertext. */
+/**
+ * One direction's AEAD key. Nonce is 12 bytes, tag 16 bytes, appended to the ciphertext. The
+ * nonce passed to each call is valid only during that call (the record layer writes every
+ * record's nonce into one shared buffer): an implementation must not keep it.
+ */
 export interface AeadKey {
   readonly algorithm: AeadAlgorithm;
   /**
