@@ -274,7 +274,7 @@ export class Connection implements TlsConnection {
         if (!this.done) throw new TlsError(AlertDescription.unexpected_message, 'ApplicationDataBeforeHandshake', 'application data arrived before the handshake completed');
         if (!this.handshakeBytesEmpty()) throw new TlsError(AlertDescription.unexpected_message, 'DataInterleavedWithHandshake', 'application data interleaved with a fragmented handshake message');
         this.warningsInRow = 0;
-        if (payload.length > 0) this.event({ type: 'data', data: payload });
+        if (payload.length > 0) this.data(payload);
         return;
       default:
         throw new TlsError(AlertDescription.unexpected_message, 'UnexpectedContentType', `unexpected record content type ${type}`);
@@ -400,6 +400,20 @@ export class Connection implements TlsConnection {
   /** No part of a handshake message is buffered (RFC 8446 §5.1 checks at key changes and data). */
   private handshakeBytesEmpty(): boolean {
     return this.joiner === null || this.joiner.isEmpty();
+  }
+
+  /**
+   * Queues application data. Records decrypted back to back into one buffer (the reader's
+   * plaintext slab) become one chunk: one event, and one stream push, per read instead of per record.
+   */
+  private data(payload: Uint8Array): void {
+    const events = this.events;
+    const last = events !== null ? events[events.length - 1] : undefined;
+    if (last?.type === 'data' && last.data.buffer === payload.buffer && last.data.byteOffset + last.data.byteLength === payload.byteOffset) {
+      events![events!.length - 1] = { type: 'data', data: new Uint8Array(payload.buffer, last.data.byteOffset, last.data.byteLength + payload.byteLength) };
+      return;
+    }
+    this.event({ type: 'data', data: payload });
   }
 
   /** Queues an event for the next drain (the queue exists only while it holds events). */

@@ -9,6 +9,7 @@ import { AEAD_TAG_LENGTH, hasAeadInto, hasSealParts, type AeadKey } from '../cry
 import { BYTE_VALUES, concatBytes } from '../util/bytes.js';
 import { TlsError } from '../util/errors.js';
 import { ChunkSlab, sharedAllocator, type RecordAllocator } from './output-pool.js';
+import type { PlaintextSlab } from './plaintext-slab.js';
 import { AlertDescription, ContentType } from '../wire/registry.js';
 import {
   AES_GCM_KEY_UPDATE_THRESHOLD,
@@ -39,7 +40,14 @@ export interface ReadProtection {
    * record's sequence number in this key epoch. Throws TlsError (bad_record_mac, ...). `header`
    * and `body` may live in a buffer the reader reuses for the next record: do not keep them.
    */
-  open(header: Uint8Array, body: Uint8Array, seq: number): InboundRecord;
+  open(header: Uint8Array, body: Uint8Array, seq: number, into?: PlaintextInto): InboundRecord;
+}
+
+/** Optional for open(): decrypt into this slab when the AEAD can (see plaintext-slab.ts). */
+export interface PlaintextInto {
+  slab: PlaintextSlab;
+  /** Bytes still buffered after this record: sizes a new slab. */
+  expected: number;
 }
 
 export interface WriteProtection {
@@ -177,23 +185,36 @@ export class Tls13ReadProtection extends NonceBuilder implements ReadProtection 
     super(iv);
   }
 
-  open(header: Uint8Array, body: Uint8Array, seq: number): InboundRecord {
+  open(header: Uint8Array, body: Uint8Array, seq: number, into?: PlaintextInto): InboundRecord {
+    let inner: Uint8Array | null;
+    let start = 0;
+    let slab: PlaintextSlab | null = null;
+    if (into !== undefined && hasAeadInto(this.aead) && body.length >= AEAD_TAG_LENGTH) {
+      slab = into.slab;
+      const out = slab.room(body.length - AEAD_TAG_LENGTH, body.length + into.expected);
+      start = slab.offset;
+      const n = this.aead.openInto(this.at(seq), header, body, out, start);
+      inner = n < 0 ? null : out.subarray(0, start + n);
+    } else {
+      inner = this.aead.open(this.at(seq), header, body);
+    }
     // §5.2: "If the decryption fails, the receiver MUST terminate the connection with a
     // 'bad_record_mac' alert." (additional_data = the record header)
-    const inner = this.aead.open(this.at(seq), header, body);
     if (inner === null) throw new TlsError(AlertDescription.bad_record_mac, 'RecordDecryptionFailed', 'record failed AEAD authentication');
     // §5.4: the full encoded TLSInnerPlaintext MUST NOT exceed 2^14 + 1 octets (or the
     // record_size_limit, which includes the content type and padding).
-    if (inner.length > this.maxInnerPlaintext) {
-      throw new TlsError(AlertDescription.record_overflow, 'InnerPlaintextTooLong', `decrypted record of ${inner.length} bytes exceeds ${this.maxInnerPlaintext}`);
+    if (inner.length - start > this.maxInnerPlaintext) {
+      throw new TlsError(AlertDescription.record_overflow, 'InnerPlaintextTooLong', `decrypted record of ${inner.length - start} bytes exceeds ${this.maxInnerPlaintext}`);
     }
     // §5.4: scan from the end for the first non-zero octet, the content type; "If a receiving
     // implementation does not find a non-zero octet in the cleartext, it MUST terminate the
     // connection with an 'unexpected_message' alert."
     let i = inner.length - 1;
-    while (i >= 0 && inner[i] === 0) i--;
-    if (i < 0) throw new TlsError(AlertDescription.unexpected_message, 'RecordHasNoContentType', 'decrypted record is all padding');
-    return { type: inner[i]!, payload: inner.subarray(0, i) };
+    while (i >= start && inner[i] === 0) i--;
+    if (i < start) throw new TlsError(AlertDescription.unexpected_message, 'RecordHasNoContentType', 'decrypted record is all padding');
+    // The type byte and padding are free for the next record's plaintext.
+    slab?.advance(i - start);
+    return { type: inner[i]!, payload: inner.subarray(start, i) };
   }
 }
 

@@ -15,7 +15,8 @@ import type { AeadKey } from '../crypto/provider.js';
 import { TlsError } from '../util/errors.js';
 import { AlertDescription, ContentType, nameOf } from '../wire/registry.js';
 import { MAX_CIPHERTEXT_LENGTH_TLS12, MAX_EMPTY_RECORDS_IN_A_ROW, MAX_INNER_PLAINTEXT_LENGTH, MAX_PLAINTEXT_LENGTH, RECORD_HEADER_LENGTH, SEQUENCE_LIMIT } from './limits.js';
-import { Tls13ReadProtection, type InboundRecord, type ReadProtection } from './protection.js';
+import { PlaintextSlab } from './plaintext-slab.js';
+import { Tls13ReadProtection, type InboundRecord, type PlaintextInto, type ReadProtection } from './protection.js';
 
 export type { InboundRecord } from './protection.js';
 
@@ -55,6 +56,8 @@ export class RecordReader {
   private seq = 0;
   private emptyInARow = 0;
   private maxInnerPlaintext = MAX_INNER_PLAINTEXT_LENGTH;
+  /** Decrypted records of one read go back to back into one slab (plaintext-slab.ts). */
+  private into: PlaintextInto | null = null;
   /** Bytes of undecryptable (rejected 0-RTT) records still allowed to be dropped. */
   private earlyDataSkipBudget = 0;
   /** See acceptPlaintextAlerts(). */
@@ -197,7 +200,7 @@ export class RecordReader {
       if (this.seq >= SEQUENCE_LIMIT) throw fail(AlertDescription.internal_error, 'ReadSequenceExhausted', 'read sequence number exhausted');
       let inner: InboundRecord;
       try {
-        inner = this.protection.open(header, body, this.seq);
+        inner = this.protection.open(header, body, this.seq, this.plaintextInto());
       } catch (e) {
         if (this.earlyDataSkipBudget > 0 && e instanceof TlsError && e.alert === AlertDescription.bad_record_mac && body.length <= this.earlyDataSkipBudget) {
           this.earlyDataSkipBudget -= body.length; // rejected 0-RTT: drop it; the sequence number stays
@@ -207,6 +210,8 @@ export class RecordReader {
       }
       this.earlyDataSkipBudget = 0;
       this.seq++;
+      // Nothing more to decrypt: an idle connection keeps no slab (its chunks belong to the app now).
+      if (this.buffered === 0) this.into = null;
       // A provider whose open() returned a view of its input must not leave us a view of scratch.
       // (new Uint8Array(view) copies; a Buffer's slice() would not.)
       if (inner.payload.buffer === scratch?.buffer) inner = { type: inner.type, payload: new Uint8Array(inner.payload) };
@@ -215,6 +220,12 @@ export class RecordReader {
       }
       return this.deliver(inner.type, inner.payload);
     }
+  }
+
+  private plaintextInto(): PlaintextInto {
+    const into = (this.into ??= { slab: new PlaintextSlab(), expected: 0 });
+    into.expected = this.buffered;
+    return into;
   }
 
   /** `protectedRecord`: a read key is installed and this record must be deprotected under it. */
