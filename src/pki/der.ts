@@ -69,6 +69,43 @@ export function readTop(buf: Uint8Array): Tlv {
   return t;
 }
 
+// ---- primitive values, read from a TLV the walker found ----
+
+/** BOOLEAN (X.690 §8.2): one content octet, any non-zero value TRUE (as the critical flag is read). */
+export function readBoolean(buf: Uint8Array, t: Tlv): boolean {
+  if (t.tag !== 0x01 || t.end - t.contentStart !== 1) throw new DerError('bad BOOLEAN');
+  return buf[t.contentStart] !== 0;
+}
+
+/**
+ * A two's complement INTEGER (X.690 §8.3) as a number: exact up to 2^53, rounded beyond (the
+ * callers only compare it). `tag` lets an IMPLICIT context tag stand for the universal 0x02.
+ */
+export function readIntegerNumber(buf: Uint8Array, t: Tlv, tag = 0x02): number {
+  const n = t.end - t.contentStart;
+  if (t.tag !== tag || n === 0) throw new DerError('bad INTEGER');
+  let v = 0;
+  for (let i = t.contentStart; i < t.end; i++) v = v * 256 + buf[i]!;
+  return buf[t.contentStart]! & 0x80 ? v - 2 ** (8 * n) : v;
+}
+
+/**
+ * BIT STRING (X.690 §8.6.2), primitive form only: the count of unused bits in the last octet
+ * (0..7, and 0 when there are no octets) and the octets, which still hold those unused bits.
+ */
+export function readBitString(buf: Uint8Array, t: Tlv): { unusedBits: number; bytes: Uint8Array } {
+  if (t.tag !== 0x03 || t.end === t.contentStart) throw new DerError('bad BIT STRING');
+  const unusedBits = buf[t.contentStart]!;
+  if (unusedBits > 7 || (unusedBits > 0 && t.end - t.contentStart === 1)) throw new DerError('bad BIT STRING unused-bit count');
+  return { unusedBits, bytes: buf.subarray(t.contentStart + 1, t.end) };
+}
+
+/** OCTET STRING content (primitive form: DER forbids the constructed one, X.690 §10.2) as a copy. */
+export function readOctetString(buf: Uint8Array, t: Tlv, tag = 0x04): Uint8Array {
+  if (t.tag !== tag) throw new DerError('bad OCTET STRING');
+  return buf.slice(t.contentStart, t.end);
+}
+
 export function toArrayBuffer(u: Uint8Array): ArrayBuffer {
   return u.buffer.slice(u.byteOffset, u.byteOffset + u.byteLength) as ArrayBuffer;
 }

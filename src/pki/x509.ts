@@ -1,15 +1,15 @@
 /**
- * X.509 certificate parsing (RFC 5280 §4) into a typed, immutable ParsedCertificate. Values are
- * decoded with @peculiar/asn1-x509; the bytes that are signed or compared (TBS, Names, SPKI) are cut
- * out of the original DER (der.ts) so nothing depends on re-encoding. Parsed certificates are cached
- * by their DER because the same chain arrives on every handshake.
+ * X.509 certificate parsing (RFC 5280 §4) into a typed, immutable ParsedCertificate, decoded
+ * directly from the DER (der.ts, x509-fields.ts): the bytes that are signed or compared (TBS,
+ * Names, SPKI) are cut out of the original buffer so nothing depends on re-encoding. No schema
+ * library is loaded: @peculiar/asn1-x509 and its runtime cost ~1.6 MB of old-generation heap at
+ * import, which pushed a server past V8's 8 MB incremental-marking threshold. Parsed certificates
+ * are cached by their DER because the same chain arrives on every handshake.
  */
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, SubjectKeyIdentifier } from '@peculiar/asn1-x509';
 import { AlertDescription } from '../wire/registry.js';
 import { TlsError } from '../util/errors.js';
 import { bytesEqual, toHex } from '../util/bytes.js';
-import { childrenOf, DerError, readTop, tlvBytes, toArrayBuffer, type Tlv } from './der.js';
+import { childrenOf, DerError, readBitString, readBoolean, readIntegerNumber, readOctetString, readTop, tlvBytes, type Tlv } from './der.js';
 import {
   bitStringBytes,
   decodeAlgId,
@@ -307,35 +307,20 @@ function decodeExtensions(der: Uint8Array, list: Tlv[], version: number): CertEx
   if (list.length > 0 && version !== 3) throw bad('extensions in a certificate that is not v3 (RFC 5280 §4.1.2.9)');
   const seen = new Set<string>();
   for (const extT of list) {
-    // Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
-    const parts = childrenOf(der, extT);
-    if (extT.tag !== 0x30 || parts.length < 2 || parts.length > 3) throw new DerError('bad Extension');
-    const oid = oidAt(der, parts[0]!);
-    let critical = false;
-    if (parts.length === 3) {
-      const b = parts[1]!;
-      if (b.tag !== 0x01 || b.end - b.contentStart !== 1) throw new DerError('bad critical flag');
-      critical = der[b.contentStart] !== 0;
-    }
-    const valT = parts[parts.length - 1]!;
-    if (valT.tag !== 0x04) throw new DerError('extnValue is not an OCTET STRING');
-    const value = der.slice(valT.contentStart, valT.end);
+    const { oid, critical, value } = decodeExtension(der, extT);
     // RFC 5280 §4.2: "A certificate MUST NOT include more than one instance of a particular extension."
     if (seen.has(oid)) throw bad(`duplicate extension ${oid}`);
     seen.add(oid);
     out.all.push({ oid, critical, value });
-    const raw = toArrayBuffer(value);
     switch (oid) {
-      case OID.basicConstraints: {
-        const v = AsnConvert.parse(raw, BasicConstraints);
-        out.basicConstraints = v.pathLenConstraint !== undefined ? { ca: v.cA, pathLen: v.pathLenConstraint } : { ca: v.cA };
+      case OID.basicConstraints:
+        out.basicConstraints = decodeBasicConstraints(value);
         break;
-      }
       case OID.keyUsage:
-        out.keyUsage = AsnConvert.parse(raw, KeyUsage).toNumber();
+        out.keyUsage = decodeKeyUsage(value);
         break;
       case OID.extKeyUsage:
-        out.extKeyUsage = [...AsnConvert.parse(raw, ExtendedKeyUsage)];
+        out.extKeyUsage = decodeExtKeyUsage(value);
         break;
       case OID.subjectAltName:
         out.subjectAltName = decodeGeneralNames(value);
@@ -362,11 +347,12 @@ function decodeExtensions(der: Uint8Array, list: Tlv[], version: number): CertEx
         break;
       }
       case OID.subjectKeyId:
-        out.subjectKeyId = new Uint8Array(AsnConvert.parse(raw, SubjectKeyIdentifier).buffer);
+        // SubjectKeyIdentifier ::= KeyIdentifier ::= OCTET STRING (RFC 5280 §4.2.1.2)
+        out.subjectKeyId = readOctetString(value, readTop(value));
         break;
       case OID.authorityKeyId: {
-        const k = AsnConvert.parse(raw, AuthorityKeyIdentifier).keyIdentifier;
-        if (k) out.authorityKeyId = new Uint8Array(k.buffer);
+        const k = decodeAuthorityKeyId(value);
+        if (k) out.authorityKeyId = k;
         break;
       }
       case OID.crlDistributionPoints: {
@@ -392,6 +378,92 @@ function decodeExtensions(der: Uint8Array, list: Tlv[], version: number): CertEx
     }
   }
   return out;
+}
+
+/**
+ * Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
+ * (RFC 5280 §4.1); the value is a copy of the OCTET STRING content. Shared with CRLs (§5.2).
+ */
+export function decodeExtension(der: Uint8Array, extT: Tlv): { oid: string; critical: boolean; value: Uint8Array } {
+  const parts = childrenOf(der, extT);
+  if (extT.tag !== 0x30 || parts.length < 2 || parts.length > 3) throw new DerError('bad Extension');
+  const oid = oidAt(der, parts[0]!);
+  const critical = parts.length === 3 ? readBoolean(der, parts[1]!) : false;
+  const valT = parts[parts.length - 1]!;
+  if (valT.tag !== 0x04) throw new DerError('extnValue is not an OCTET STRING');
+  return { oid, critical, value: der.slice(valT.contentStart, valT.end) };
+}
+
+/**
+ * BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER (0..MAX)
+ * OPTIONAL } (RFC 5280 §4.2.1.9). An explicit cA FALSE is not DER (X.690 §11.5) but occurs in older
+ * certificates and is accepted; a negative pathLen is kept, so path validation fails it.
+ */
+export function decodeBasicConstraints(v: Uint8Array): { ca: boolean; pathLen?: number } {
+  const top = readTop(v);
+  const f = childrenOf(v, top);
+  if (top.tag !== 0x30) throw new DerError('BasicConstraints is not a SEQUENCE');
+  let i = 0;
+  const ca = f[0]?.tag === 0x01 ? readBoolean(v, f[i++]!) : false;
+  const pathLen = i < f.length ? readIntegerNumber(v, f[i++]!) : undefined;
+  if (i !== f.length) throw new DerError('bad BasicConstraints');
+  return pathLen !== undefined ? { ca, pathLen } : { ca };
+}
+
+/**
+ * KeyUsage ::= BIT STRING { digitalSignature (0), nonRepudiation (1), keyEncipherment (2), ...,
+ * decipherOnly (8) } (RFC 5280 §4.2.1.3) as a number with named bit n at 2^n, the numbering
+ * @peculiar's BitString.toNumber() used and chain.ts's KU_* flags assume. Named bit 0 is the most
+ * significant bit of the first octet (X.690 §8.6.2.4). Unused bits are ignored whatever their value
+ * (as OpenSSL and @peculiar do); no bits at all is 0.
+ */
+export function decodeKeyUsage(v: Uint8Array): number {
+  const { unusedBits, bytes } = readBitString(v, readTop(v));
+  let n = 0;
+  for (let i = bytes.length - 1; i >= 0; i--) {
+    const b = i === bytes.length - 1 ? bytes[i]! & (0xff << unusedBits) : bytes[i]!;
+    n = n * 256 + reverseBits(b);
+  }
+  return n;
+}
+
+function reverseBits(b: number): number {
+  let r = 0;
+  for (let j = 0; j < 8; j++) r = (r << 1) | ((b >> j) & 1);
+  return r;
+}
+
+/**
+ * ExtKeyUsageSyntax ::= SEQUENCE SIZE (1..MAX) OF KeyPurposeId (OID) (RFC 5280 §4.2.1.12). An empty
+ * SEQUENCE is accepted (it always was) and then allows no purpose.
+ */
+export function decodeExtKeyUsage(v: Uint8Array): string[] {
+  const top = readTop(v);
+  if (top.tag !== 0x30) throw new DerError('ExtKeyUsageSyntax is not a SEQUENCE');
+  return childrenOf(v, top).map((t) => oidAt(v, t));
+}
+
+/**
+ * AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING OPTIONAL,
+ * authorityCertIssuer [1] IMPLICIT GeneralNames OPTIONAL, authorityCertSerialNumber [2] IMPLICIT
+ * INTEGER OPTIONAL } (RFC 5280 §4.2.1.1): the keyIdentifier, if any. Issuer and serial are only
+ * checked to be well-formed (path building matches by key identifier and name, not by them).
+ */
+export function decodeAuthorityKeyId(v: Uint8Array): Uint8Array | undefined {
+  const top = readTop(v);
+  if (top.tag !== 0x30) throw new DerError('AuthorityKeyIdentifier is not a SEQUENCE');
+  let keyId: Uint8Array | undefined;
+  let last = -1;
+  for (const t of childrenOf(v, top)) {
+    const n = t.tag === 0x80 ? 0 : t.tag === 0xa1 ? 1 : t.tag === 0x82 ? 2 : -1;
+    // Unknown, repeated or out of order (X.690 §8.9.2: SEQUENCE components in their defined order).
+    if (n <= last) throw new DerError('bad AuthorityKeyIdentifier');
+    last = n;
+    if (n === 0) keyId = readOctetString(v, t, 0x80);
+    else if (n === 1) for (const g of childrenOf(v, t)) decodeGeneralName(v, g);
+    else readIntegerNumber(v, t, 0x82);
+  }
+  return keyId;
 }
 
 /** Upper-case hex of the serial as OpenSSL/Node print it (leading zero sign byte dropped). */
