@@ -3,11 +3,9 @@
  * the TLS SignatureScheme code points the CryptoProvider verifies. A certificate signature names a
  * hash, not a curve, so ECDSA maps by hash alone (the provider does not bind curves for certificates).
  */
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { RsaSaPssParams } from '@peculiar/asn1-rsa';
-import { AlgorithmIdentifier as AlgorithmIdentifierLite } from '@peculiar/asn1-x509';
 import { SignatureScheme as S } from '../wire/registry.js';
-import { toArrayBuffer } from './der.js';
+import { childrenOf, DerError, readIntegerNumber, readTop, type Tlv } from './der.js';
+import { decodeAlgId } from './x509-fields.js';
 import type { PublicKeyInfo } from './x509.js';
 
 const HASH_OIDS: Record<string, 'sha256' | 'sha384' | 'sha512'> = {
@@ -72,16 +70,36 @@ export function resolveSigAlg(alg: { oid: string; params?: Uint8Array }, issuerK
   return { scheme: row.scheme, weak: !!row.weak, hashBits: row.hashBits };
 }
 
+/**
+ * RSASSA-PSS-params ::= SEQUENCE { hashAlgorithm [0] HashAlgorithm DEFAULT sha1, maskGenAlgorithm
+ * [1] MaskGenAlgorithm DEFAULT mgf1SHA1, saltLength [2] INTEGER DEFAULT 20, trailerField [3]
+ * TrailerField DEFAULT trailerFieldBC } (RFC 4055 §3.1), every tag EXPLICIT. The defaults (SHA-1,
+ * salt 20) never meet the rule above, so [0], [1] and [2] must be present; [3] may be omitted or 1.
+ */
 function pssHash(params: Uint8Array | undefined): 'sha256' | 'sha384' | 'sha512' | null {
   if (!params) return null;
   try {
-    const p = AsnConvert.parse(toArrayBuffer(params), RsaSaPssParams);
-    const hash = HASH_OIDS[p.hashAlgorithm.algorithm];
-    if (!hash || p.maskGenAlgorithm.algorithm !== MGF1 || !p.maskGenAlgorithm.parameters) return null;
-    const mgfHash = AsnConvert.parse(p.maskGenAlgorithm.parameters, AlgorithmIdentifierLite);
-    if (HASH_OIDS[mgfHash.algorithm] !== hash) return null;
+    const top = readTop(params);
+    if (top.tag !== 0x30) return null;
+    const f: (Tlv | undefined)[] = [];
+    for (const t of childrenOf(params, top)) {
+      const n = t.tag - 0xa0;
+      // X.690 §8.9.2: components in their defined order, each at most once; nothing unknown.
+      if (n < 0 || n > 3 || f.length > n) throw new DerError('bad RSASSA-PSS-params');
+      const inner = childrenOf(params, t);
+      if (inner.length !== 1) throw new DerError('bad RSASSA-PSS-params field');
+      f[n] = inner[0];
+    }
+    if (!f[0] || !f[1] || !f[2]) return null;
+    const hash = HASH_OIDS[decodeAlgId(params, f[0]).oid];
+    const mgf = decodeAlgId(params, f[1]);
+    // MaskGenAlgorithm's parameters are the MGF1 hash, itself an AlgorithmIdentifier (RFC 4055 §2.2).
+    if (!hash || mgf.oid !== MGF1 || !mgf.params) return null;
+    const mgfHashT = readTop(mgf.params);
+    if (HASH_OIDS[decodeAlgId(mgf.params, mgfHashT).oid] !== hash) return null;
     const saltLen = { sha256: 32, sha384: 48, sha512: 64 }[hash];
-    if (p.saltLength !== saltLen || p.trailerField !== 1) return null;
+    if (readIntegerNumber(params, f[2]) !== saltLen) return null;
+    if (f[3] && readIntegerNumber(params, f[3]) !== 1) return null;
     return hash;
   } catch {
     return null;
