@@ -1,20 +1,19 @@
 /**
- * Certificate revocation lists (RFC 5280 §5): parsed with @peculiar/asn1-x509's CertificateList,
- * the signed bytes cut from the original DER, then checked against the issuer of the certificate
+ * Certificate revocation lists (RFC 5280 §5): decoded directly from the DER (der.ts), the signed
+ * bytes cut from the original buffer, then checked against the issuer of the certificate
  * being validated (names, key ids, cRLSign, signature, thisUpdate/nextUpdate) before the serial is
  * looked up. Like Node (which sets X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL when any CRL
  * is configured), every certificate of the path then needs a CRL from its issuer.
  */
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { AuthorityKeyIdentifier, CertificateList } from '@peculiar/asn1-x509';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { bytesEqual } from '../util/bytes.js';
 import type { RevocationChecker } from './chain.js';
-import { childrenOf, readTop, tlvBytes, toArrayBuffer } from './der.js';
+import { childrenOf, DerError, readIntegerNumber, readTop, tlvBytes, type Tlv } from './der.js';
 import { PkiError } from './errors.js';
 import { resolveSigAlg } from './sigalg.js';
 import { failure, type VerifyFailure } from './verify-codes.js';
-import { decodeName, OID, serialBytesHex, serialHex, type DistinguishedName, type ParsedCertificate } from './x509.js';
+import { bitStringBytes, decodeAlgId, decodeTime } from './x509-fields.js';
+import { decodeAuthorityKeyId, decodeExtension, decodeName, OID, serialBytesHex, serialHex, type DistinguishedName, type ParsedCertificate } from './x509.js';
 
 /** CRL extensions we understand; any other critical one makes the CRL unusable (RFC 5280 §5.2). */
 const CRL_EXTENSIONS = new Set([OID.authorityKeyId, '2.5.29.20' /* cRLNumber */, '2.5.29.28' /* issuingDistributionPoint */, '2.5.29.27' /* deltaCRLIndicator */]);
@@ -42,44 +41,74 @@ export interface ParsedCrl {
 export function parseCrl(der: Uint8Array): ParsedCrl {
   try {
     der = new Uint8Array(der); // a copy, also when the caller passed a Buffer (whose slice() is a view)
+    // CertificateList ::= SEQUENCE { tbsCertList, signatureAlgorithm, signatureValue BIT STRING } (§5.1)
     const top = readTop(der);
-    const [tbsTlv] = childrenOf(der, top);
-    const tbsParts = childrenOf(der, tbsTlv!);
-    const off = tbsParts[0]?.tag === 0x02 ? 1 : 0; // optional version INTEGER
-    const issuerTlv = tbsParts[off + 1]!;
-    const cl = AsnConvert.parse(toArrayBuffer(der), CertificateList);
-    const t = cl.tbsCertList;
+    const parts = childrenOf(der, top);
+    if (top.tag !== 0x30 || parts.length !== 3) throw new DerError('CertificateList is not a SEQUENCE of 3');
+    const [tbsTlv, algTlv, sigTlv] = parts as [Tlv, Tlv, Tlv];
+    if (tbsTlv.tag !== 0x30) throw new DerError('TBSCertList is not a SEQUENCE');
+    // TBSCertList ::= SEQUENCE { version INTEGER OPTIONAL, signature AlgorithmIdentifier, issuer Name,
+    //   thisUpdate Time, nextUpdate Time OPTIONAL, revokedCertificates SEQUENCE OF ... OPTIONAL,
+    //   crlExtensions [0] EXPLICIT Extensions OPTIONAL }
+    const f = childrenOf(der, tbsTlv);
+    let i = 0;
+    if (f[0]?.tag === 0x02) {
+      // §5.1.2.1: v2 (1) when present.
+      if (readIntegerNumber(der, f[0]) !== 1) throw new DerError('unsupported CRL version');
+      i = 1;
+    }
+    const next = (): Tlv => {
+      const t = f[i++];
+      if (!t) throw new DerError('TBSCertList ends early');
+      return t;
+    };
+    decodeAlgId(der, next()); // the inner signature field; the outer one is what gets verified
+    const issuerTlv = next();
+    if (issuerTlv.tag !== 0x30) throw new DerError('bad CRL issuer');
+    const thisUpdate = decodeTime(der, next());
+    const nextUpdate = f[i] && (f[i]!.tag === 0x17 || f[i]!.tag === 0x18) ? decodeTime(der, next()) : undefined;
     const unknownCritical: string[] = [];
-    let authorityKeyId: Uint8Array | undefined;
-    for (const e of t.crlExtensions ?? []) {
-      if (e.extnID === OID.authorityKeyId) {
-        const k = AsnConvert.parse(e.extnValue.buffer, AuthorityKeyIdentifier).keyIdentifier;
-        if (k) authorityKeyId = new Uint8Array(k.buffer);
-      } else if (e.critical && !CRL_EXTENSIONS.has(e.extnID)) unknownCritical.push(e.extnID);
-    }
     const revoked = new Map<string, number>();
-    for (const r of t.revokedCertificates ?? []) {
-      let removed = false;
-      for (const e of r.crlEntryExtensions ?? []) {
-        if (e.extnID === '2.5.29.21') {
-          const v = new Uint8Array(e.extnValue.buffer);
-          if (v.length === 3 && v[0] === 0x0a && v[2] === REASON_REMOVE_FROM_CRL) removed = true;
-        } else if (e.critical && !ENTRY_EXTENSIONS.has(e.extnID)) unknownCritical.push(e.extnID);
+    if (f[i]?.tag === 0x30) {
+      // revokedCertificates: SEQUENCE OF SEQUENCE { userCertificate, revocationDate, crlEntryExtensions OPTIONAL }
+      for (const r of childrenOf(der, next())) {
+        const [serT, dateT, extsT, extra] = childrenOf(der, r);
+        if (r.tag !== 0x30 || !serT || serT.tag !== 0x02 || serT.end === serT.contentStart || !dateT || extra) throw new DerError('bad revoked certificate entry');
+        const when = decodeTime(der, dateT);
+        let removed = false;
+        if (extsT) {
+          if (extsT.tag !== 0x30) throw new DerError('bad crlEntryExtensions');
+          for (const e of childrenOf(der, extsT).map((t) => decodeExtension(der, t))) {
+            if (e.oid === '2.5.29.21') {
+              const v = e.value;
+              if (v.length === 3 && v[0] === 0x0a && v[2] === REASON_REMOVE_FROM_CRL) removed = true;
+            } else if (e.critical && !ENTRY_EXTENSIONS.has(e.oid)) unknownCritical.push(e.oid);
+          }
+        }
+        if (!removed) revoked.set(serialBytesHex(der.subarray(serT.contentStart, serT.end)), when);
       }
-      if (!removed) revoked.set(serialBytesHex(new Uint8Array(r.userCertificate)), r.revocationDate.getTime().getTime());
     }
-    const params = cl.signatureAlgorithm.parameters;
+    let authorityKeyId: Uint8Array | undefined;
+    if (f[i]?.tag === 0xa0) {
+      const [extsT, extra] = childrenOf(der, next());
+      if (!extsT || extsT.tag !== 0x30 || extra) throw new DerError('bad crlExtensions');
+      for (const e of childrenOf(der, extsT).map((t) => decodeExtension(der, t))) {
+        if (e.oid === OID.authorityKeyId) authorityKeyId = decodeAuthorityKeyId(e.value);
+        else if (e.critical && !CRL_EXTENSIONS.has(e.oid)) unknownCritical.push(e.oid);
+      }
+    }
+    if (i !== f.length) throw new DerError('unexpected field in TBSCertList');
     const out: ParsedCrl = {
       der,
-      tbs: tlvBytes(der, tbsTlv!),
-      sigAlg: params ? { oid: cl.signatureAlgorithm.algorithm, params: new Uint8Array(params) } : { oid: cl.signatureAlgorithm.algorithm },
-      signature: new Uint8Array(cl.signature),
+      tbs: tlvBytes(der, tbsTlv),
+      sigAlg: decodeAlgId(der, algTlv),
+      signature: bitStringBytes(der, sigTlv),
       issuer: decodeName(der.slice(issuerTlv.start, issuerTlv.end)),
-      thisUpdate: t.thisUpdate.getTime().getTime(),
+      thisUpdate,
       revoked,
       unknownCritical,
     };
-    if (t.nextUpdate) out.nextUpdate = t.nextUpdate.getTime().getTime();
+    if (nextUpdate !== undefined) out.nextUpdate = nextUpdate;
     if (authorityKeyId) out.authorityKeyId = authorityKeyId;
     return out;
   } catch (e) {
