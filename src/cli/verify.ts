@@ -7,6 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { type Command, CliError, EXIT_FAILURE, EXIT_OK, flag, list, oneOf, str, UsageError, type Io, type ParsedArgs } from './command.js';
 import { describeCertificate, provider, readText } from './io.js';
 import { createCertificateVerifier } from '../pki/verifier.js';
+import '../node/pki-loaders.js'; // the bundled roots, used when no --ca is given, load on first use
 import { checkHostIdentity } from '../pki/hostname.js';
 import { decodePem } from '../pki/pem.js';
 

@@ -9,14 +9,15 @@ import { Buffer } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { encodePem, pemCertificates } from '../pki/pem.js';
 import {
+  bundledRootCertificates,
   defaultTrustStore,
   parseCaBundle,
   parseExtraCaCertificates,
-  rootCertificates,
   setExtraRootCertificates,
   SYSTEM_CA_BUNDLE_PATHS,
 } from '../pki/root-store.js';
 import { errInvalidArgType, errInvalidArgValue } from './errors.js';
+import './pki-loaders.js'; // installs the loader of the bundled roots
 
 export interface ExtraCaIo {
   env?: Record<string, string | undefined>;
@@ -101,7 +102,7 @@ export function getCACertificates(type: CACertificateType = 'default'): string[]
   if (typeof type !== 'string') throw errInvalidArgType('type', 'of type string', type);
   switch (type) {
     case 'bundled':
-      return [...rootCertificates];
+      return [...bundledRootCertificates()];
     case 'extra':
       return loadExtraCaCertificates({ warn: () => {} }).map(pem);
     case 'system':

@@ -6,7 +6,7 @@
  */
 import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { rootCertificates } from '../pki/root-store.js';
+import { bundledRootCertificates, rootCertificates } from '../pki/root-store.js';
 import { liveDefaults } from './defaults.js';
 import { getCACertificates, setDefaultCACertificates } from './extra-ca.js';
 import { checkServerIdentity } from './check-server-identity.js';
@@ -135,7 +135,6 @@ export const tlsModule = {
   TLSSocket,
   SecureContext,
   SecurePair,
-  rootCertificates,
 } as Record<string, unknown> & {
   connect: typeof connect;
   createServer: typeof createServer;
@@ -158,6 +157,10 @@ export const tlsModule = {
   CLIENT_RENEG_LIMIT: number;
   CLIENT_RENEG_WINDOW: number;
 };
+
+// As in Node's lib/tls.js: a non-configurable getter that builds the frozen array on first access,
+// so a process that never reads the roots never loads them (see src/node/pki-loaders.ts).
+Object.defineProperty(tlsModule, 'rootCertificates', { enumerable: true, configurable: false, get: bundledRootCertificates });
 
 for (const key of Object.keys(liveDefaults) as (keyof typeof liveDefaults)[]) {
   Object.defineProperty(tlsModule, key, {

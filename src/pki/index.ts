@@ -12,4 +12,4 @@ export { createCertificateVerifier, type VerifierOptions, type PkiCertificateVer
 export { checkHostIdentity, type IdentityCert, type IdentityResult } from './hostname.js';
 export { isIP, canonicalizeIP } from './ip.js';
 export { parsePfx, buildPfx, type Pkcs12Crypto, type PfxContents, type BuildPfxOptions } from './pkcs12.js';
-export { rootCertificates, defaultTrustStore, bundledRootDers, parseExtraCaCertificates, parseCaBundle, setExtraRootCertificates, SYSTEM_CA_BUNDLE_PATHS } from './root-store.js';
+export { rootCertificates, bundledRootCertificates, setRootCertificateSource, type RootCertificateSource, defaultTrustStore, bundledRootDers, parseExtraCaCertificates, parseCaBundle, setExtraRootCertificates, SYSTEM_CA_BUNDLE_PATHS } from './root-store.js';
