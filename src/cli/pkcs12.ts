@@ -11,6 +11,7 @@ import { checkWritable, describeCertificate, readInput, readText, resolveSecret,
 import { buildPfx, DEFAULT_ITERATIONS, parsePfx, type PfxContents } from '../pki/pkcs12.js';
 import { decodePem, encodePem } from '../pki/pem.js';
 import { nodePkcs12Crypto } from '../crypto/node/pkcs12-crypto.js';
+import '../node/pki-loaders.js'; // parsePfx's ASN.1 schemas load on first use
 
 /**
  * Key and chain PEM from a PKCS#12 file, for the server/client `--pfx` option: decoded here with the

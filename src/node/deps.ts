@@ -10,7 +10,7 @@ import { bundledRootDers } from '../pki/root-store.js';
 import { createCertificateVerifier } from '../pki/verifier.js';
 import { defaultCaReplacement, installExtraCaCertificates } from './extra-ca.js';
 import { toPeerCertificate as peerCertificateObject } from './peer-certificate.js';
-import './pki-loaders.js'; // installs the on-first-use loader of the root store
+import './pki-loaders.js'; // installs the on-first-use loaders of the root store and the PKCS#12 schemas
 
 export interface VerifierOptions {
   provider: CryptoProvider;

@@ -11,5 +11,5 @@ export { parseCrl, CrlStore, type ParsedCrl } from './crl.js';
 export { createCertificateVerifier, type VerifierOptions, type PkiCertificateVerifier } from './verifier.js';
 export { checkHostIdentity, type IdentityCert, type IdentityResult } from './hostname.js';
 export { isIP, canonicalizeIP } from './ip.js';
-export { parsePfx, buildPfx, type Pkcs12Crypto, type PfxContents, type BuildPfxOptions } from './pkcs12.js';
+export { parsePfx, buildPfx, setPkcs12SchemaSource, type Pkcs12Crypto, type PfxContents, type BuildPfxOptions, type Pkcs12Schemas } from './pkcs12.js';
 export { rootCertificates, bundledRootCertificates, setRootCertificateSource, type RootCertificateSource, defaultTrustStore, bundledRootDers, parseExtraCaCertificates, parseCaBundle, setExtraRootCertificates, SYSTEM_CA_BUNDLE_PATHS } from './root-store.js';

@@ -8,9 +8,9 @@
  * App. B) is built here on its digest.
  */
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import { AuthenticatedSafe, CertBag, PFX, SafeContents } from '@peculiar/asn1-pfx';
-import { EncryptedContentInfo } from '@peculiar/asn1-cms';
-import { EncryptedPrivateKeyInfo } from '@peculiar/asn1-pkcs8';
+import type { AuthenticatedSafe, CertBag, PFX, SafeContents } from '@peculiar/asn1-pfx';
+import type { EncryptedContentInfo } from '@peculiar/asn1-cms';
+import type { EncryptedPrivateKeyInfo } from '@peculiar/asn1-pkcs8';
 import type { Pkcs12Cipher, Pkcs12Crypto, Pkcs12Hash } from '../crypto/provider.js';
 import { bytesEqual, concatBytes, utf8 } from '../util/bytes.js';
 import { constantTimeEqual } from '../util/ct.js';
@@ -19,6 +19,37 @@ import { PkiError } from './errors.js';
 import { decodeOid, parseCertificate } from './x509.js';
 
 export type { Pkcs12Cipher, Pkcs12Crypto, Pkcs12Hash };
+
+/**
+ * The ASN.1 schemas parsePfx reads with. Their packages (@peculiar/asn1-pfx, -cms, -pkcs8) cost
+ * ~0.5 MB of heap, and only `pfx` options need them, so they are loaded on the first parsePfx()
+ * through a loader the platform adapter installs (src/node/pki-loaders.ts: require(), which the
+ * core cannot do without node:module). buildPfx writes DER by hand and needs none of them.
+ */
+export interface Pkcs12Schemas {
+  PFX: typeof PFX;
+  AuthenticatedSafe: typeof AuthenticatedSafe;
+  SafeContents: typeof SafeContents;
+  CertBag: typeof CertBag;
+  EncryptedContentInfo: typeof EncryptedContentInfo;
+  EncryptedPrivateKeyInfo: typeof EncryptedPrivateKeyInfo;
+}
+
+let schemaSource: (() => Pkcs12Schemas) | undefined;
+let schemas: Pkcs12Schemas | undefined;
+
+/** Installs the loader of the PKCS#12 schemas; called at most once, by the first parsePfx(). */
+export function setPkcs12SchemaSource(source: () => Pkcs12Schemas): void {
+  schemaSource = source;
+}
+
+function asn1(): Pkcs12Schemas {
+  if (!schemas) {
+    if (!schemaSource) throw fail('ERR_PKCS12_UNAVAILABLE', 'PKCS#12 support has no schema loader: import ts-tls (src/node/pki-loaders.js) first, or call setPkcs12SchemaSource()');
+    schemas = schemaSource();
+  }
+  return schemas;
+}
 
 export interface PfxContents {
   /** Unencrypted PKCS#8 DER of the private key. */
@@ -220,6 +251,7 @@ function macOk(crypto: Pkcs12Crypto, pfx: PFX, authSafe: Uint8Array, password: U
  */
 export function parsePfx(data: Uint8Array, passphrase: string | undefined, crypto: Pkcs12Crypto): PfxContents {
   if (data.length > MAX_PFX_SIZE) throw fail('ERR_PKCS12_BAD_FORMAT', `PFX of ${data.length} bytes exceeds ${MAX_PFX_SIZE}`);
+  const { PFX } = asn1();
   let pfx: PFX;
   let authSafeBytes: Uint8Array;
   try {
@@ -248,6 +280,7 @@ export function parsePfx(data: Uint8Array, passphrase: string | undefined, crypt
 }
 
 function extract(crypto: Pkcs12Crypto, authSafeBytes: Uint8Array, pass: string): PfxContents {
+  const { AuthenticatedSafe, CertBag, EncryptedContentInfo, EncryptedPrivateKeyInfo, SafeContents } = asn1();
   const keys: { der: Uint8Array; id?: Uint8Array }[] = [];
   const certs: { der: Uint8Array; id?: Uint8Array }[] = [];
   const localKeyId = (attrs: { attrId: string; attrValues: ArrayBuffer[] }[] | undefined): Uint8Array | undefined => {

@@ -8,6 +8,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { buildPki } from './fixtures.js';
 import { parsePfx, buildPfx, pkcs12Kdf, bmpPassword } from '../../src/pki/pkcs12.js';
 import { nodePkcs12Crypto } from '../../src/crypto/node/pkcs12-crypto.js';
+import '../../src/node/pki-loaders.js'; // parsePfx's ASN.1 schemas, loaded on first use
 import { PkiError } from '../../src/pki/errors.js';
 
 const pki = buildPki();

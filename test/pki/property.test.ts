@@ -8,6 +8,7 @@ import { parseCrl } from '../../src/pki/crl.js';
 import { decodePem, encodePem } from '../../src/pki/pem.js';
 import { parsePfx } from '../../src/pki/pkcs12.js';
 import { nodePkcs12Crypto } from '../../src/crypto/node/pkcs12-crypto.js';
+import '../../src/node/pki-loaders.js'; // parsePfx's ASN.1 schemas, loaded on first use
 import { PkiError } from '../../src/pki/errors.js';
 import { TlsError } from '../../src/util/errors.js';
 import { buildPki } from './fixtures.js';
