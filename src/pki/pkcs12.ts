@@ -7,7 +7,7 @@
  * (declared in crypto/provider.ts, implemented over node:crypto in crypto/node/pkcs12-crypto.ts); the PKCS#12 KDF (RFC 7292
  * App. B) is built here on its digest.
  */
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import type { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import type { AuthenticatedSafe, CertBag, PFX, SafeContents } from '@peculiar/asn1-pfx';
 import type { EncryptedContentInfo } from '@peculiar/asn1-cms';
 import type { EncryptedPrivateKeyInfo } from '@peculiar/asn1-pkcs8';
@@ -21,12 +21,15 @@ import { decodeOid, parseCertificate } from './x509.js';
 export type { Pkcs12Cipher, Pkcs12Crypto, Pkcs12Hash };
 
 /**
- * The ASN.1 schemas parsePfx reads with. Their packages (@peculiar/asn1-pfx, -cms, -pkcs8) cost
- * ~0.5 MB of heap, and only `pfx` options need them, so they are loaded on the first parsePfx()
+ * The ASN.1 schemas parsePfx reads with. Their packages (@peculiar/asn1-schema with asn1js, -pfx,
+ * -cms, -pkcs8, -x509) cost ~2 MB of heap, and only `pfx` options need them (nothing else in the
+ * TLS path uses @peculiar any more), so they are loaded on the first parsePfx()
  * through a loader the platform adapter installs (src/node/pki-loaders.ts: require(), which the
  * core cannot do without node:module). buildPfx writes DER by hand and needs none of them.
  */
 export interface Pkcs12Schemas {
+  AsnConvert: typeof AsnConvert;
+  OctetString: typeof OctetString;
   PFX: typeof PFX;
   AuthenticatedSafe: typeof AuthenticatedSafe;
   SafeContents: typeof SafeContents;
@@ -251,7 +254,7 @@ function macOk(crypto: Pkcs12Crypto, pfx: PFX, authSafe: Uint8Array, password: U
  */
 export function parsePfx(data: Uint8Array, passphrase: string | undefined, crypto: Pkcs12Crypto): PfxContents {
   if (data.length > MAX_PFX_SIZE) throw fail('ERR_PKCS12_BAD_FORMAT', `PFX of ${data.length} bytes exceeds ${MAX_PFX_SIZE}`);
-  const { PFX } = asn1();
+  const { AsnConvert, OctetString, PFX } = asn1();
   let pfx: PFX;
   let authSafeBytes: Uint8Array;
   try {
@@ -280,7 +283,7 @@ export function parsePfx(data: Uint8Array, passphrase: string | undefined, crypt
 }
 
 function extract(crypto: Pkcs12Crypto, authSafeBytes: Uint8Array, pass: string): PfxContents {
-  const { AuthenticatedSafe, CertBag, EncryptedContentInfo, EncryptedPrivateKeyInfo, SafeContents } = asn1();
+  const { AsnConvert, AuthenticatedSafe, CertBag, EncryptedContentInfo, EncryptedPrivateKeyInfo, OctetString, SafeContents } = asn1();
   const keys: { der: Uint8Array; id?: Uint8Array }[] = [];
   const certs: { der: Uint8Array; id?: Uint8Array }[] = [];
   const localKeyId = (attrs: { attrId: string; attrValues: ArrayBuffer[] }[] | undefined): Uint8Array | undefined => {

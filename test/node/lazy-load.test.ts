@@ -12,6 +12,8 @@ import { spawnSync } from 'node:child_process';
 import nodeTls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import tlsModule, { rootCertificates } from '../../src/index.js';
+import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
+import { createSelfSigned } from '../../src/pki/build/index.js';
 
 const src = (rel: string): string => fileURLToPath(new URL(`../../src/${rel}`, import.meta.url));
 
@@ -27,7 +29,7 @@ const LOADED = `
 import { createRequire } from 'node:module';
 const cache = createRequire(import.meta.url).cache;
 const loaded = (part) => Object.keys(cache).some((k) => k.includes(part));
-const state = () => ({ roots: loaded('roots-data.cjs'), pfx: loaded('asn1-pfx'), cms: loaded('asn1-cms'), pkcs8: loaded('asn1-pkcs8') });
+const state = () => ({ roots: loaded('roots-data.cjs'), schema: loaded('asn1-schema'), pfx: loaded('asn1-pfx'), cms: loaded('asn1-cms'), pkcs8: loaded('asn1-pkcs8') });
 `;
 
 test('import loads neither the roots nor the PKCS#12 packages; first use loads each', () => {
@@ -42,24 +44,24 @@ test('import loads neither the roots nor the PKCS#12 packages; first use loads e
     await import('@peculiar/asn1-csr');
     console.log(JSON.stringify({ atImport, n, afterRoots, afterPfx, code, control: loaded('asn1-csr') }));`);
   assert.equal(out['control'], true, 'an ES module import of a CommonJS package shows in require.cache');
-  assert.deepEqual(out['atImport'], { roots: false, pfx: false, cms: false, pkcs8: false });
+  assert.deepEqual(out['atImport'], { roots: false, schema: false, pfx: false, cms: false, pkcs8: false });
   assert.equal(out['n'], nodeTls.rootCertificates.length);
-  assert.deepEqual(out['afterRoots'], { roots: true, pfx: false, cms: false, pkcs8: false });
-  assert.deepEqual(out['afterPfx'], { roots: true, pfx: true, cms: true, pkcs8: true });
+  assert.deepEqual(out['afterRoots'], { roots: true, schema: false, pfx: false, cms: false, pkcs8: false });
+  assert.deepEqual(out['afterPfx'], { roots: true, schema: true, pfx: true, cms: true, pkcs8: true });
   assert.equal(out['code'], 'ERR_PKCS12_BAD_FORMAT', 'the PFX was read by the loaded schemas');
 });
 
 test('a server context with key, cert and ca loads neither; a verifier without ca loads the roots', () => {
+  // Made here: the certificate builder (pki/build) uses @peculiar itself.
+  const made = createSelfSigned({ provider: nodeCryptoProvider(), key: { type: 'ec', curve: 'P-256' }, subject: { CN: 'localhost' }, dns: ['localhost'], days: 1 });
   const out = inFreshProcess(`${LOADED}
     const { default: tls } = await import(${JSON.stringify(src('index.js'))});
-    const { createSelfSigned } = await import(${JSON.stringify(src('pki/build/index.js'))});
-    const { nodeCryptoProvider } = await import(${JSON.stringify(src('crypto/node/index.js'))});
-    const b = createSelfSigned({ provider: nodeCryptoProvider(), key: { type: 'ec', curve: 'P-256' }, subject: { CN: 'localhost' }, dns: ['localhost'], days: 1 });
+    const b = ${JSON.stringify({ keyPem: made.keyPem, certPem: made.certPem })};
     tls.createSecureContext({ key: b.keyPem, cert: b.certPem, ca: b.certPem });
     const server = state();
     void tls.createSecureContext({}).verifier; // what a client handshake consults
     console.log(JSON.stringify({ server, client: state() }));`);
-  assert.deepEqual(out['server'], { roots: false, pfx: false, cms: false, pkcs8: false });
+  assert.deepEqual(out['server'], { roots: false, schema: false, pfx: false, cms: false, pkcs8: false });
   assert.equal((out['client'] as { roots: boolean }).roots, true);
 });
 
