@@ -443,6 +443,9 @@ export function decodeExtKeyUsage(v: Uint8Array): string[] {
   return childrenOf(v, top).map((t) => oidAt(v, t));
 }
 
+/** GeneralName's CHOICE tags, otherName [0] to registeredID [8] (RFC 5280 §4.2.1.6). */
+const GENERAL_NAME_TAGS: ReadonlySet<number> = new Set([0xa0, 0x81, 0x82, 0xa3, 0xa4, 0xa5, 0x86, 0x87, 0x88]);
+
 /**
  * AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING OPTIONAL,
  * authorityCertIssuer [1] IMPLICIT GeneralNames OPTIONAL, authorityCertSerialNumber [2] IMPLICIT
@@ -460,8 +463,13 @@ export function decodeAuthorityKeyId(v: Uint8Array): Uint8Array | undefined {
     if (n <= last) throw new DerError('bad AuthorityKeyIdentifier');
     last = n;
     if (n === 0) keyId = readOctetString(v, t, 0x80);
-    else if (n === 1) for (const g of childrenOf(v, t)) decodeGeneralName(v, g);
-    else readIntegerNumber(v, t, 0x82);
+    else if (n === 1) {
+      for (const g of childrenOf(v, t)) {
+        if (!GENERAL_NAME_TAGS.has(g.tag)) throw new DerError('bad GeneralName in AuthorityKeyIdentifier');
+        if (g.tag & 0x20) childrenOf(v, g); // x400Address and ediPartyName are not decoded, only walked
+        decodeGeneralName(v, g);
+      }
+    } else readIntegerNumber(v, t, 0x82);
   }
   return keyId;
 }
