@@ -91,12 +91,11 @@ function pssHash(params: Uint8Array | undefined): 'sha256' | 'sha384' | 'sha512'
       f[n] = inner[0];
     }
     if (!f[0] || !f[1] || !f[2]) return null;
-    const hash = HASH_OIDS[decodeAlgId(params, f[0]).oid];
+    const hash = hashOf(decodeAlgId(params, f[0]));
     const mgf = decodeAlgId(params, f[1]);
     // MaskGenAlgorithm's parameters are the MGF1 hash, itself an AlgorithmIdentifier (RFC 4055 §2.2).
     if (!hash || mgf.oid !== MGF1 || !mgf.params) return null;
-    const mgfHashT = readTop(mgf.params);
-    if (HASH_OIDS[decodeAlgId(mgf.params, mgfHashT).oid] !== hash) return null;
+    if (hashOf(decodeAlgId(mgf.params, readTop(mgf.params))) !== hash) return null;
     const saltLen = { sha256: 32, sha384: 48, sha512: 64 }[hash];
     if (readIntegerNumber(params, f[2]) !== saltLen) return null;
     if (f[3] && readIntegerNumber(params, f[3]) !== 1) return null;
@@ -104,6 +103,15 @@ function pssHash(params: Uint8Array | undefined): 'sha256' | 'sha384' | 'sha512'
   } catch {
     return null;
   }
+}
+
+/**
+ * RFC 4055 §2.1: a hash AlgorithmIdentifier's parameters are NULL or absent ("Implementations MUST
+ * accept both"); anything else is refused.
+ */
+function hashOf(alg: { oid: string; params?: Uint8Array }): 'sha256' | 'sha384' | 'sha512' | undefined {
+  if (alg.params && !(alg.params.length === 2 && alg.params[0] === 0x05 && alg.params[1] === 0)) return undefined;
+  return HASH_OIDS[alg.oid];
 }
 
 /** Whether the algorithm a certificate is signed with fits its own key (for self-signed detection). */
