@@ -67,7 +67,8 @@ export function parseCrl(der: Uint8Array): ParsedCrl {
     if (issuerTlv.tag !== 0x30) throw new DerError('bad CRL issuer');
     const thisUpdate = decodeTime(der, next());
     const nextUpdate = f[i] && (f[i]!.tag === 0x17 || f[i]!.tag === 0x18) ? decodeTime(der, next()) : undefined;
-    const unknownCritical: string[] = [];
+    // The CRL's own unknown critical extensions are listed before its entries' ones.
+    const entryUnknownCritical: string[] = [];
     const revoked = new Map<string, number>();
     if (f[i]?.tag === 0x30) {
       // revokedCertificates: SEQUENCE OF SEQUENCE { userCertificate, revocationDate, crlEntryExtensions OPTIONAL }
@@ -82,13 +83,14 @@ export function parseCrl(der: Uint8Array): ParsedCrl {
             if (e.oid === '2.5.29.21') {
               const v = e.value;
               if (v.length === 3 && v[0] === 0x0a && v[2] === REASON_REMOVE_FROM_CRL) removed = true;
-            } else if (e.critical && !ENTRY_EXTENSIONS.has(e.oid)) unknownCritical.push(e.oid);
+            } else if (e.critical && !ENTRY_EXTENSIONS.has(e.oid)) entryUnknownCritical.push(e.oid);
           }
         }
         if (!removed) revoked.set(serialBytesHex(der.subarray(serT.contentStart, serT.end)), when);
       }
     }
     let authorityKeyId: Uint8Array | undefined;
+    const unknownCritical: string[] = [];
     if (f[i]?.tag === 0xa0) {
       const [extsT, extra] = childrenOf(der, next());
       if (!extsT || extsT.tag !== 0x30 || extra) throw new DerError('bad crlExtensions');
@@ -98,6 +100,7 @@ export function parseCrl(der: Uint8Array): ParsedCrl {
       }
     }
     if (i !== f.length) throw new DerError('unexpected field in TBSCertList');
+    unknownCritical.push(...entryUnknownCritical);
     const out: ParsedCrl = {
       der,
       tbs: tlvBytes(der, tbsTlv),
