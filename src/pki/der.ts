@@ -1,8 +1,9 @@
 /**
- * A minimal DER TLV walker. The @peculiar schema classes decode values but re-encode names and keys
- * on demand; certificate checks need the exact bytes as received (the signed TBS, the issuer and
- * subject Names for comparison, the SubjectPublicKeyInfo for CertificateVerify), so those are cut
- * out of the original buffer here. Only definite lengths (X.690 §10.1: DER forbids indefinite).
+ * A minimal DER TLV walker and primitive readers: certificates, CRLs and signature parameters are
+ * decoded with them (x509.ts, crl.ts, sigalg.ts), so no schema library is loaded at import. Checks
+ * need the exact bytes as received (the signed TBS, the issuer and subject Names for comparison, the
+ * SubjectPublicKeyInfo for CertificateVerify), which a walker cuts out of the original buffer rather
+ * than re-encoding. Only definite lengths (X.690 §10.1: DER forbids indefinite).
  */
 
 export class DerError extends Error {

@@ -1,8 +1,7 @@
 /**
  * Direct DER decoders for the X.509 fields every handshake touches (Names, times, algorithm
  * identifiers, GeneralNames). The schema-driven parser costs ~1 ms per certificate, which would
- * dominate a first handshake; these walkers over der.ts cost microseconds. Rarer extensions are
- * still decoded with @peculiar/asn1-x509 in x509.ts.
+ * dominate a first handshake; these walkers over der.ts cost microseconds.
  */
 import { toHex } from '../util/bytes.js';
 import { childrenOf, DerError, readTop, tlvBytes, type Tlv } from './der.js';
