@@ -1,15 +1,16 @@
 /**
  * Keeps V8's scavenger in step with the decrypted records we hand to the application.
  *
- * Why: each record's plaintext is a fresh ArrayBuffer whose memory V8 frees only when a scavenge
- * finds it dead, and V8 (Node 20) paces scavenges by JS-heap allocation alone; external bytes only
- * count toward a 64 MiB budget whose overflow starts a full mark-compact. Loading ts-tls (and its
- * ASN.1 and root-store modules) makes V8 grow the young generation from 1 to 8 MiB, and the bulk
- * receive path allocates little on the JS heap, so a bulk receiver ran ~30 mark-compacts per GiB
- * (node:tls, whose TLSWrap is in C++, none) and spent about a third of its CPU in GC. Allocating a
- * small, short-lived JS array in proportion to the bytes delivered makes scavenges free the
- * plaintext before the budget runs out. Measured (1 GiB, ts-tls server, node:tls client):
- * 31-35 -> 1 mark-compact, 0.73-0.76 -> 0.46-0.49 ms CPU per MB (docs/performance.md).
+ * Why: received plaintext is fresh ArrayBuffer memory that V8 frees only when a scavenge finds it
+ * dead, and V8 (Node 20) paces scavenges mostly by JS-heap allocation; external bytes count toward
+ * a 64 MiB budget whose overflow starts a full mark-compact. The bulk receive path allocates little
+ * on the JS heap, so in a process whose heap is past V8's 8 MB incremental-marking threshold (any
+ * real application; ts-tls itself once was) a bulk receiver ran ~30 mark-compacts per GiB where
+ * node:tls, whose TLSWrap is in C++, ran none. Allocating short-lived JS arrays in proportion to
+ * the bytes delivered makes scavenges free the plaintext before the budget runs out. Measured then
+ * (1 GiB, ts-tls server, node:tls client): 31-35 -> 1 mark-compact, 0.73-0.76 -> 0.46-0.49 ms CPU
+ * per MB; with 8 MB of application heap today, 0-8 -> 0 mark-compacts per 256 MiB
+ * (docs/performance.md).
  *
  * The young generation's size is read again every PACE_REFRESH_BYTES (it grows and shrinks), so
  * a scavenge comes at least every SCAVENGE_WINDOW_BYTES of plaintext. TS_TLS_GC_PACING=0 turns
