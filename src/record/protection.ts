@@ -186,35 +186,39 @@ export class Tls13ReadProtection extends NonceBuilder implements ReadProtection 
   }
 
   open(header: Uint8Array, body: Uint8Array, seq: number, into?: PlaintextInto): InboundRecord {
-    let inner: Uint8Array | null;
+    // The inner plaintext is buf[start, end): in the slab, or a buffer of its own.
+    let buf: Uint8Array | null;
     let start = 0;
+    let end = 0;
     let slab: PlaintextSlab | null = null;
     if (into !== undefined && hasAeadInto(this.aead) && body.length >= AEAD_TAG_LENGTH) {
       slab = into.slab;
-      const out = slab.room(body.length - AEAD_TAG_LENGTH, body.length + into.expected);
+      buf = slab.room(body.length - AEAD_TAG_LENGTH, body.length + into.expected);
       start = slab.offset;
-      const n = this.aead.openInto(this.at(seq), header, body, out, start);
-      inner = n < 0 ? null : out.subarray(0, start + n);
+      const n = this.aead.openInto(this.at(seq), header, body, buf, start);
+      if (n < 0) buf = null;
+      end = start + n;
     } else {
-      inner = this.aead.open(this.at(seq), header, body);
+      buf = this.aead.open(this.at(seq), header, body);
+      end = buf?.length ?? 0;
     }
     // §5.2: "If the decryption fails, the receiver MUST terminate the connection with a
     // 'bad_record_mac' alert." (additional_data = the record header)
-    if (inner === null) throw new TlsError(AlertDescription.bad_record_mac, 'RecordDecryptionFailed', 'record failed AEAD authentication');
+    if (buf === null) throw new TlsError(AlertDescription.bad_record_mac, 'RecordDecryptionFailed', 'record failed AEAD authentication');
     // §5.4: the full encoded TLSInnerPlaintext MUST NOT exceed 2^14 + 1 octets (or the
     // record_size_limit, which includes the content type and padding).
-    if (inner.length - start > this.maxInnerPlaintext) {
-      throw new TlsError(AlertDescription.record_overflow, 'InnerPlaintextTooLong', `decrypted record of ${inner.length - start} bytes exceeds ${this.maxInnerPlaintext}`);
+    if (end - start > this.maxInnerPlaintext) {
+      throw new TlsError(AlertDescription.record_overflow, 'InnerPlaintextTooLong', `decrypted record of ${end - start} bytes exceeds ${this.maxInnerPlaintext}`);
     }
     // §5.4: scan from the end for the first non-zero octet, the content type; "If a receiving
     // implementation does not find a non-zero octet in the cleartext, it MUST terminate the
     // connection with an 'unexpected_message' alert."
-    let i = inner.length - 1;
-    while (i >= start && inner[i] === 0) i--;
+    let i = end - 1;
+    while (i >= start && buf[i] === 0) i--;
     if (i < start) throw new TlsError(AlertDescription.unexpected_message, 'RecordHasNoContentType', 'decrypted record is all padding');
     // The type byte and padding are free for the next record's plaintext.
     slab?.advance(i - start);
-    return { type: inner[i]!, payload: inner.subarray(start, i) };
+    return { type: buf[i]!, payload: buf.subarray(start, i) };
   }
 }
 
