@@ -12,6 +12,7 @@
  * Errors are TlsErrors carrying the alert to send; they are sticky (every later call rethrows).
  */
 import type { AeadKey } from '../crypto/provider.js';
+import { NO_BYTE_ARRAYS } from '../util/bytes.js';
 import { TlsError } from '../util/errors.js';
 import { AlertDescription, ContentType, nameOf } from '../wire/registry.js';
 import { MAX_CIPHERTEXT_LENGTH_TLS12, MAX_EMPTY_RECORDS_IN_A_ROW, MAX_INNER_PLAINTEXT_LENGTH, MAX_PLAINTEXT_LENGTH, RECORD_HEADER_LENGTH, SEQUENCE_LIMIT } from './limits.js';
@@ -19,12 +20,6 @@ import { PlaintextSlab } from './plaintext-slab.js';
 import { Tls13ReadProtection, type InboundRecord, type PlaintextInto, type ReadProtection } from './protection.js';
 
 export type { InboundRecord } from './protection.js';
-
-/**
- * The chunk list of every reader holding no bytes (most of an idle connection's life): shared, so
- * frozen; push() replaces it with a list of the reader's own.
- */
-const NO_CHUNKS: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
 
 const KNOWN_TYPES = new Set<number>([ContentType.change_cipher_spec, ContentType.alert, ContentType.handshake, ContentType.application_data]);
 /** Records of these types MUST NOT be empty (RFC 8446 §5.1, §5.4; RFC 5246 §6.2.1). */
@@ -46,7 +41,7 @@ function fail(alert: number, reason: string, message: string): TlsError {
 }
 
 export class RecordReader {
-  private chunks: Uint8Array[] = NO_CHUNKS;
+  private chunks: Uint8Array[] = NO_BYTE_ARRAYS;
   /** Index of the first unconsumed chunk (no Array.shift: a peer sending 1-byte segments must not cost O(n^2)). */
   private head = 0;
   /** Bytes of chunks[head] already consumed. */
@@ -67,7 +62,7 @@ export class RecordReader {
   /** Queues received bytes (kept by reference). */
   push(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
-    if (this.chunks === NO_CHUNKS) this.chunks = [bytes];
+    if (this.chunks === NO_BYTE_ARRAYS) this.chunks = [bytes];
     else this.chunks.push(bytes);
     this.buffered += bytes.length;
   }
@@ -80,7 +75,7 @@ export class RecordReader {
    */
   ownBuffered(transient: ArrayBufferLike): void {
     if (this.buffered === 0) {
-      this.chunks = NO_CHUNKS;
+      this.chunks = NO_BYTE_ARRAYS;
       this.head = this.headOffset = 0;
       return;
     }
@@ -288,7 +283,7 @@ export class RecordReader {
     this.head++;
     this.headOffset = 0;
     if (this.head === this.chunks.length) {
-      this.chunks = NO_CHUNKS;
+      this.chunks = NO_BYTE_ARRAYS;
       this.head = 0;
     } else if (this.head >= 64 && this.head * 2 >= this.chunks.length) {
       this.chunks = this.chunks.slice(this.head);

@@ -9,6 +9,7 @@
  * The connection must also check `isEmpty()` at every key change (RFC 8446 §5.1: handshake
  * messages MUST NOT span key changes; unexpected_message otherwise).
  */
+import { NO_BYTE_ARRAYS } from '../util/bytes.js';
 import { TlsError } from '../util/errors.js';
 import { AlertDescription } from './registry.js';
 
@@ -22,14 +23,9 @@ const HEADER = 4;
  */
 const COALESCE_BELOW = 256;
 const TAIL_SIZE = 4096;
-/**
- * The chunk list of every joiner holding no bytes (an established connection's, between
- * post-handshake messages): shared, so frozen; append() replaces it with a list of its own.
- */
-const NO_CHUNKS: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
 
 export class HandshakeJoiner {
-  private chunks: Uint8Array[] = NO_CHUNKS;
+  private chunks: Uint8Array[] = NO_BYTE_ARRAYS;
   /** Read offset into chunks[0]. */
   private head = 0;
   private total = 0;
@@ -59,7 +55,7 @@ export class HandshakeJoiner {
     while (this.checked + HEADER <= this.total) {
       const len = this.bodyLengthAt(this.checked);
       if (len > this.maxMessage) {
-        this.chunks = NO_CHUNKS;
+        this.chunks = NO_BYTE_ARRAYS;
         this.lastIsTail = false;
         this.head = this.total = this.checked = 0;
         throw new TlsError(AlertDescription.illegal_parameter, 'HandshakeMessageTooLarge', `handshake message of ${len} bytes exceeds the ${this.maxMessage}-byte limit`);
@@ -105,7 +101,7 @@ export class HandshakeJoiner {
     // it), so an established connection does not hold 4 KiB for post-handshake messages, and of
     // the chunk list (every chunk was consumed and dropped).
     if (this.total === 0) {
-      this.chunks = NO_CHUNKS;
+      this.chunks = NO_BYTE_ARRAYS;
       this.head = 0;
       this.tailBuf = null;
       this.tailUsed = 0;
@@ -144,7 +140,7 @@ export class HandshakeJoiner {
   }
 
   private append(chunk: Uint8Array): void {
-    if (this.chunks === NO_CHUNKS) this.chunks = [chunk];
+    if (this.chunks === NO_BYTE_ARRAYS) this.chunks = [chunk];
     else this.chunks.push(chunk);
   }
 

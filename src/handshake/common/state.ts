@@ -124,9 +124,6 @@ export interface HandshakeSummary {
   peerSignatureSchemes?: number[];
 }
 
-/** The empty peer chain of every server that got no client certificate: shared, so frozen. */
-export const NO_PEER_CERTIFICATES: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
-
 /**
  * The summary's randoms and Finished values as copies in one buffer: the summary lives as long as
  * the connection, and four views of one ArrayBuffer cost less than four arrays of their own.

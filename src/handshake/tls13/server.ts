@@ -6,7 +6,7 @@
  *     -> ServerHello, EncryptedExtensions, [CertificateRequest], Certificate, CertificateVerify, Finished
  *     -> [ExpectClientCertificate -> ExpectClientCertificateVerify] -> ExpectClientFinished -> ExpectTraffic
  */
-import { bytesEqual } from '../../util/bytes.js';
+import { bytesEqual, NO_BYTE_ARRAYS } from '../../util/bytes.js';
 import { constantTimeEqual } from '../../util/ct.js';
 import { TlsError } from '../../util/errors.js';
 import { AlertDescription, ExtensionType, nameOf, NamedGroup, ProtocolVersion } from '../../wire/registry.js';
@@ -16,7 +16,7 @@ import { checkRecordSizeLimit, firstCommon, RECORD_SIZE_LIMIT_TLS13, selectAlpn,
 import type { CertChecked, FinishedVerified, NoPeerAuth, SignatureVerified } from '../common/proofs.js';
 import { noPeerAuth } from '../common/proofs.js';
 import type { HandshakeCertifiedKey, HandshakeIo, HandshakeState, ServerHandshakeConfig } from '../common/state.js';
-import { expectType, NO_PEER_CERTIFICATES, summaryBytes } from '../common/state.js';
+import { expectType, summaryBytes } from '../common/state.js';
 import { Transcript } from '../common/transcript.js';
 import type { ChainVerdict } from '../common/verifier.js';
 import {
@@ -262,7 +262,7 @@ function sendServerFlight(io: HandshakeIo, c: ServerChoice, ch: ClientHello, cli
   const app = secrets.master(c.transcript.hash());
   logApplicationSecrets(io, c.params.keyLog, true, ch.random, app);
   io.setWriteKey(trafficKey(p, c.suite, app.serverTraffic));
-  const hs: ServerHandshake = { ...c, ch, serverRandom, secrets, app, ownFinished: fin.verifyData, certRequest, peerChain: NO_PEER_CERTIFICATES };
+  const hs: ServerHandshake = { ...c, ch, serverRandom, secrets, app, ownFinished: fin.verifyData, certRequest, peerChain: NO_BYTE_ARRAYS };
   return certRequest ? new ExpectClientCertificate(hs) : new ExpectClientFinished(hs, noPeerAuth());
 }
 
