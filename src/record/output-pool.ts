@@ -100,7 +100,5 @@ export class OutputArenas implements RecordAllocator {
   }
 }
 
-/** The allocator of a connection that never reuses (tests and callers without a writer). */
-export const sharedAlloc = (n: number): Uint8Array => shared.alloc(n);
-/** The same, as a RecordAllocator (WriteProtection.seal's default). */
+/** The allocator of a connection that never reuses (WriteProtection.seal's default). */
 export const sharedAllocator: RecordAllocator = shared;

@@ -15,14 +15,13 @@ export const MAX_SLAB_BYTES = 1024 * 1024;
 export class PlaintextSlab {
   private buf: Uint8Array = new Uint8Array(0);
   private used = 0;
+  /** Bytes the reader still holds after the record being opened: sizes a new buffer. */
+  expected = 0;
 
-  /**
-   * The buffer to decrypt into at `offset`, with at least `n` bytes free there. `expected`: the
-   * bytes likely to follow (what the reader holds), which sizes a new buffer.
-   */
-  room(n: number, expected: number): Uint8Array {
+  /** The buffer to decrypt `n` bytes into at `offset` (a new one, sized for n + expected, when full). */
+  room(n: number): Uint8Array {
     if (this.buf.length - this.used < n) {
-      this.buf = new Uint8Array(Math.max(n, Math.min(expected, MAX_SLAB_BYTES)));
+      this.buf = new Uint8Array(Math.max(n, Math.min(n + this.expected, MAX_SLAB_BYTES)));
       this.used = 0;
     }
     return this.buf;

@@ -40,14 +40,7 @@ export interface ReadProtection {
    * record's sequence number in this key epoch. Throws TlsError (bad_record_mac, ...). `header`
    * and `body` may live in a buffer the reader reuses for the next record: do not keep them.
    */
-  open(header: Uint8Array, body: Uint8Array, seq: number, into?: PlaintextInto): InboundRecord;
-}
-
-/** Optional for open(): decrypt into this slab when the AEAD can (see plaintext-slab.ts). */
-export interface PlaintextInto {
-  slab: PlaintextSlab;
-  /** Bytes still buffered after this record: sizes a new slab. */
-  expected: number;
+  open(header: Uint8Array, body: Uint8Array, seq: number, slab?: PlaintextSlab): InboundRecord;
 }
 
 export interface WriteProtection {
@@ -185,16 +178,17 @@ export class Tls13ReadProtection extends NonceBuilder implements ReadProtection 
     super(iv);
   }
 
-  open(header: Uint8Array, body: Uint8Array, seq: number, into?: PlaintextInto): InboundRecord {
+  /** With `slab` and an AEAD that writes into a caller's buffer, the plaintext goes into the slab. */
+  open(header: Uint8Array, body: Uint8Array, seq: number, slab?: PlaintextSlab): InboundRecord {
     // The inner plaintext is buf[start, end): in the slab, or a buffer of its own.
     let buf: Uint8Array | null;
     let start = 0;
     let end = 0;
-    let slab: PlaintextSlab | null = null;
-    if (into !== undefined && hasAeadInto(this.aead) && body.length >= AEAD_TAG_LENGTH) {
-      slab = into.slab;
-      buf = slab.room(body.length - AEAD_TAG_LENGTH, body.length + into.expected);
-      start = slab.offset;
+    let into: PlaintextSlab | undefined;
+    if (slab !== undefined && hasAeadInto(this.aead) && body.length >= AEAD_TAG_LENGTH) {
+      into = slab;
+      buf = into.room(body.length - AEAD_TAG_LENGTH);
+      start = into.offset;
       const n = this.aead.openInto(this.at(seq), header, body, buf, start);
       if (n < 0) buf = null;
       end = start + n;
@@ -217,7 +211,7 @@ export class Tls13ReadProtection extends NonceBuilder implements ReadProtection 
     while (i >= start && buf[i] === 0) i--;
     if (i < start) throw new TlsError(AlertDescription.unexpected_message, 'RecordHasNoContentType', 'decrypted record is all padding');
     // The type byte and padding are free for the next record's plaintext.
-    slab?.advance(i - start);
+    into?.advance(i - start);
     return { type: buf[i]!, payload: buf.subarray(start, i) };
   }
 }

@@ -17,7 +17,7 @@ import { TlsError } from '../util/errors.js';
 import { AlertDescription, ContentType, nameOf } from '../wire/registry.js';
 import { MAX_CIPHERTEXT_LENGTH_TLS12, MAX_EMPTY_RECORDS_IN_A_ROW, MAX_INNER_PLAINTEXT_LENGTH, MAX_PLAINTEXT_LENGTH, RECORD_HEADER_LENGTH, SEQUENCE_LIMIT } from './limits.js';
 import { PlaintextSlab } from './plaintext-slab.js';
-import { Tls13ReadProtection, type InboundRecord, type PlaintextInto, type ReadProtection } from './protection.js';
+import { Tls13ReadProtection, type InboundRecord, type ReadProtection } from './protection.js';
 
 export type { InboundRecord } from './protection.js';
 
@@ -52,7 +52,7 @@ export class RecordReader {
   private emptyInARow = 0;
   private maxInnerPlaintext = MAX_INNER_PLAINTEXT_LENGTH;
   /** Decrypted records of one read go back to back into one slab (plaintext-slab.ts). */
-  private into: PlaintextInto | null = null;
+  private slab: PlaintextSlab | null = null;
   /** Bytes of undecryptable (rejected 0-RTT) records still allowed to be dropped. */
   private earlyDataSkipBudget = 0;
   /** See acceptPlaintextAlerts(). */
@@ -195,7 +195,7 @@ export class RecordReader {
       if (this.seq >= SEQUENCE_LIMIT) throw fail(AlertDescription.internal_error, 'ReadSequenceExhausted', 'read sequence number exhausted');
       let inner: InboundRecord;
       try {
-        inner = this.protection.open(header, body, this.seq, this.plaintextInto());
+        inner = this.protection.open(header, body, this.seq, this.plaintextSlab());
       } catch (e) {
         if (this.earlyDataSkipBudget > 0 && e instanceof TlsError && e.alert === AlertDescription.bad_record_mac && body.length <= this.earlyDataSkipBudget) {
           this.earlyDataSkipBudget -= body.length; // rejected 0-RTT: drop it; the sequence number stays
@@ -206,7 +206,7 @@ export class RecordReader {
       this.earlyDataSkipBudget = 0;
       this.seq++;
       // Nothing more to decrypt: an idle connection keeps no slab (its chunks belong to the app now).
-      if (this.buffered === 0) this.into = null;
+      if (this.buffered === 0) this.slab = null;
       // A provider whose open() returned a view of its input must not leave us a view of scratch.
       // (new Uint8Array(view) copies; a Buffer's slice() would not.)
       if (inner.payload.buffer === scratch?.buffer) inner = { type: inner.type, payload: new Uint8Array(inner.payload) };
@@ -217,10 +217,10 @@ export class RecordReader {
     }
   }
 
-  private plaintextInto(): PlaintextInto {
-    const into = (this.into ??= { slab: new PlaintextSlab(), expected: 0 });
-    into.expected = this.buffered;
-    return into;
+  private plaintextSlab(): PlaintextSlab {
+    const slab = (this.slab ??= new PlaintextSlab());
+    slab.expected = this.buffered;
+    return slab;
   }
 
   /** `protectedRecord`: a read key is installed and this record must be deprotected under it. */

@@ -11,7 +11,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { nodeCryptoProvider } from '../../src/crypto/node/index.js';
 import { hasAeadInto, type AeadKey } from '../../src/crypto/provider.js';
-import { ARENA_MIN_RECORD, ARENA_SIZE, OutputArenas, sharedAlloc } from '../../src/record/output-pool.js';
+import { ARENA_MIN_RECORD, ARENA_SIZE, OutputArenas, sharedAllocator } from '../../src/record/output-pool.js';
 import { RecordReader } from '../../src/record/reader.js';
 import { RecordWriter } from '../../src/record/writer.js';
 import { bytesEqual, concatBytes } from '../../src/util/bytes.js';
@@ -156,13 +156,13 @@ test('with reuse: the 9th arena falls back to the shared slab, which is never po
   const held = allocFilled(a, Array(HELD_LIMIT).fill(ARENA_SIZE), 300);
   assert.equal(a.heldCount, HELD_LIMIT);
   const heldBuffers = new Set(held.map((x) => x.region.buffer));
-  sharedAlloc(ARENA_SIZE); // uses up the current shared slab: the spill below starts a fresh one
+  sharedAllocator.alloc(ARENA_SIZE); // uses up the current shared slab: the spill below starts a fresh one
   // Bulk-sized requests (smaller ones never use arenas, see the next test).
   const spill = allocFilled(a, [ARENA_MIN_RECORD, ARENA_MIN_RECORD + 200], 400);
   assert.equal(a.heldCount, HELD_LIMIT, 'no 9th arena');
   for (const s of spill) assert.ok(!heldBuffers.has(s.region.buffer), 'past the held limit a region came from an arena');
   // It is the shared slab: a connection without reuse gets the bytes right after it.
-  const plain = sharedAlloc(50);
+  const plain = sharedAllocator.alloc(50);
   assert.equal(spill[1]!.region.buffer, spill[0]!.region.buffer);
   assert.equal(plain.buffer, spill[1]!.region.buffer);
   assert.equal(plain.byteOffset, spill[1]!.region.byteOffset + ARENA_MIN_RECORD + 200);
@@ -210,7 +210,7 @@ test('with reuse: a request bigger than an arena gets memory of its own, never p
 test('with reuse: requests below ARENA_MIN_RECORD never check out an arena, even with room in one; from ARENA_MIN_RECORD on they do', () => {
   assert.equal(ARENA_MIN_RECORD, 8 * 1024);
   emptyPool();
-  sharedAlloc(ARENA_SIZE); // a fresh shared slab next, so adjacency below is exact
+  sharedAllocator.alloc(ARENA_SIZE); // a fresh shared slab next, so adjacency below is exact
   const a = new OutputArenas();
   a.enableReuse();
   const smallSizes = [1, 5 + 2 + 17, 100, 1500, 4096, ARENA_MIN_RECORD - 1];
@@ -221,7 +221,7 @@ test('with reuse: requests below ARENA_MIN_RECORD never check out an arena, even
     assert.equal(small[i]!.region.buffer, small[0]!.region.buffer);
     assert.equal(small[i]!.region.byteOffset, small[i - 1]!.region.byteOffset + smallSizes[i - 1]!);
   }
-  const plain = sharedAlloc(7);
+  const plain = sharedAllocator.alloc(7);
   assert.equal(plain.buffer, small[0]!.region.buffer);
   assert.equal(plain.byteOffset, small.at(-1)!.region.byteOffset + ARENA_MIN_RECORD - 1);
 
