@@ -5,7 +5,7 @@
  * synchronously with Node's error code; nothing here touches a socket.
  */
 import { Buffer } from 'node:buffer';
-import type { CertifiedKey } from '../connection/types.js';
+import type { CertifiedKey, CommonConfig } from '../connection/types.js';
 import { nodePkcs12Crypto } from '../crypto/node/pkcs12-crypto.js';
 import type { CryptoProvider, SigningKey } from '../crypto/provider.js';
 import type { CertificateVerifier } from '../handshake/common/verifier.js';
@@ -115,6 +115,22 @@ export class SecureContext {
     publicKeyOf: (der) => this.verifier.publicKeyOf(der),
     verifyChain: (chain, purpose, nowMs, hostname) => this.verifier.verifyChain(chain, purpose, nowMs, hostname),
   };
+
+  /**
+   * A fresh object with the engine config fields every connection made with this context shares;
+   * the socket adds its own fields to it (Object.assign, not a spread: see tls-socket.ts).
+   */
+  commonConfig(): CommonConfig {
+    return {
+      provider: this.provider,
+      minVersion: this.minVersion,
+      maxVersion: this.maxVersion,
+      cipherSuites: this.cipherSuites,
+      groups: this.groups,
+      signatureSchemes: this.signatureSchemes,
+      verifier: this.engineVerifier,
+    };
+  }
 }
 
 export function createSecureContext(options: SecureContextOptions = {}): SecureContext {

@@ -167,25 +167,20 @@ export class TLSSocket extends TLSSocketStream {
     const sni = o.servername !== undefined ? o.servername : defaultServername(o.host);
     this.servername = sni || null;
     const ctx = this.secureContext;
-    // Every field in one literal (see createServerEngine).
-    return createClientConnection({
-      provider: ctx.provider,
-      minVersion: ctx.minVersion,
-      maxVersion: ctx.maxVersion,
-      cipherSuites: ctx.cipherSuites,
-      groups: ctx.groups,
-      signatureSchemes: ctx.signatureSchemes,
-      verifier: ctx.engineVerifier,
-      serverName: sni || undefined,
-      hostname: this.verifyHostname(),
-      // Like Node, the chain verdict is judged here (with checkServerIdentity), not in the engine.
-      rejectUnauthorized: false,
-      alpnProtocols: this.alpnProtocols,
-      keyLog: this.listenerCount('keylog') > 0 || keyLogFile() !== undefined,
-      trace: this.traceOn,
-      // All pairs: the engine picks by the CertificateRequest's signature_algorithms, as OpenSSL does.
-      certificates: this.keyCertOverride ?? ctx.certificates,
-    });
+    // Properties added to the context's common fields (see createServerEngine).
+    return createClientConnection(
+      Object.assign(ctx.commonConfig(), {
+        serverName: sni || undefined,
+        hostname: this.verifyHostname(),
+        // Like Node, the chain verdict is judged here (with checkServerIdentity), not in the engine.
+        rejectUnauthorized: false,
+        alpnProtocols: this.alpnProtocols,
+        keyLog: this.listenerCount('keylog') > 0 || keyLogFile() !== undefined,
+        trace: this.traceOn,
+        // All pairs: the engine picks by the CertificateRequest's signature_algorithms, as OpenSSL does.
+        certificates: this.keyCertOverride ?? ctx.certificates,
+      }),
+    );
   }
 
   /** The name the server's certificate must match: servername, else host (Node's tlsConnect). */
@@ -196,28 +191,23 @@ export class TLSSocket extends TLSSocketStream {
   private createServerEngine(): TlsConnection {
     const o = this._tlsOptions;
     const ctx = this.secureContext;
-    // Every field in one literal: V8 then shares one shape across connections. Spreading
-    // commonConfig() into it gave each connection's config a hidden class of its own (~450 B
-    // more per idle connection, for its whole life).
-    return createServerConnection({
-      provider: ctx.provider,
-      minVersion: ctx.minVersion,
-      maxVersion: ctx.maxVersion,
-      cipherSuites: ctx.cipherSuites,
-      groups: ctx.groups,
-      signatureSchemes: ctx.signatureSchemes,
-      verifier: ctx.engineVerifier,
-      certificates: this.keyCertOverride ?? ctx.certificates,
-      requestCert: !!o.requestCert,
-      rejectUnauthorized: !!o.requestCert && o.rejectUnauthorized !== false,
-      // RFC 8446 §4.2.4 certificate_authorities: the `ca` subjects, none for the default roots.
-      certificateAuthorities: o.requestCert ? ctx.clientCaNames : undefined,
-      alpnProtocols: this.alpnProtocols,
-      keyLog: this.listenerCount('keylog') > 0 || (this.server?.listenerCount('keylog') ?? 0) > 0 || keyLogFile() !== undefined,
-      trace: this.traceOn,
-      pauseOnClientHello: !!(o.SNICallback || o.ALPNCallback),
-      preferClientCipherOrder: !ctx.honorCipherOrder,
-    });
+    // The per-connection fields are added to commonConfig()'s object in a fixed order, so V8
+    // shares its hidden classes across connections. Spreading commonConfig() into one literal gave
+    // each connection's config a hidden class of its own (~450 B, for the config's whole life).
+    return createServerConnection(
+      Object.assign(ctx.commonConfig(), {
+        certificates: this.keyCertOverride ?? ctx.certificates,
+        requestCert: !!o.requestCert,
+        rejectUnauthorized: !!o.requestCert && o.rejectUnauthorized !== false,
+        // RFC 8446 §4.2.4 certificate_authorities: the `ca` subjects, none for the default roots.
+        certificateAuthorities: o.requestCert ? ctx.clientCaNames : undefined,
+        alpnProtocols: this.alpnProtocols,
+        keyLog: this.listenerCount('keylog') > 0 || (this.server?.listenerCount('keylog') ?? 0) > 0 || keyLogFile() !== undefined,
+        trace: this.traceOn,
+        pauseOnClientHello: !!(o.SNICallback || o.ALPNCallback),
+        preferClientCipherOrder: !ctx.honorCipherOrder,
+      }),
+    );
   }
 
   /** `transient`: the bytes live in the shared read buffer and are only valid during this call. */
