@@ -8,7 +8,7 @@
 import type { CryptoProvider } from '../crypto/provider.js';
 import { bytesEqual } from '../util/bytes.js';
 import type { RevocationChecker } from './chain.js';
-import { childrenOf, DerError, readIntegerNumber, readTop, tlvBytes, type Tlv } from './der.js';
+import { childrenOf, DerError, readIntegerNumber, readSigned, tlvBytes, type Tlv } from './der.js';
 import { PkiError } from './errors.js';
 import { resolveSigAlg } from './sigalg.js';
 import { failure, type VerifyFailure } from './verify-codes.js';
@@ -42,11 +42,7 @@ export function parseCrl(der: Uint8Array): ParsedCrl {
   try {
     der = new Uint8Array(der); // a copy, also when the caller passed a Buffer (whose slice() is a view)
     // CertificateList ::= SEQUENCE { tbsCertList, signatureAlgorithm, signatureValue BIT STRING } (§5.1)
-    const top = readTop(der);
-    const parts = childrenOf(der, top);
-    if (top.tag !== 0x30 || parts.length !== 3) throw new DerError('CertificateList is not a SEQUENCE of 3');
-    const [tbsTlv, algTlv, sigTlv] = parts as [Tlv, Tlv, Tlv];
-    if (tbsTlv.tag !== 0x30) throw new DerError('TBSCertList is not a SEQUENCE');
+    const [tbsTlv, algTlv, sigTlv] = readSigned(der, 'CertificateList', 'TBSCertList');
     // TBSCertList ::= SEQUENCE { version INTEGER OPTIONAL, signature AlgorithmIdentifier, issuer Name,
     //   thisUpdate Time, nextUpdate Time OPTIONAL, revokedCertificates SEQUENCE OF ... OPTIONAL,
     //   crlExtensions [0] EXPLICIT Extensions OPTIONAL }

@@ -73,6 +73,18 @@ export function readTop(buf: Uint8Array): Tlv {
 // ---- primitive values, read from a TLV the walker found ----
 
 /** BOOLEAN (X.690 §8.2): one content octet, any non-zero value TRUE (as the critical flag is read). */
+/**
+ * The three parts of a signed structure, SEQUENCE { tbs SEQUENCE, signatureAlgorithm,
+ * signatureValue } (RFC 5280 §4.1 Certificate, §5.1 CertificateList); `name`/`tbsName` word errors.
+ */
+export function readSigned(buf: Uint8Array, name: string, tbsName: string): [tbs: Tlv, alg: Tlv, sig: Tlv] {
+  const top = readTop(buf);
+  const parts = childrenOf(buf, top);
+  if (top.tag !== 0x30 || parts.length !== 3) throw new DerError(`${name} is not a SEQUENCE of 3`);
+  if (parts[0]!.tag !== 0x30) throw new DerError(`${tbsName} is not a SEQUENCE`);
+  return parts as [Tlv, Tlv, Tlv];
+}
+
 export function readBoolean(buf: Uint8Array, t: Tlv): boolean {
   if (t.tag !== 0x01 || t.end - t.contentStart !== 1) throw new DerError('bad BOOLEAN');
   return buf[t.contentStart] !== 0;

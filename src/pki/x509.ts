@@ -9,7 +9,7 @@
 import { AlertDescription } from '../wire/registry.js';
 import { TlsError } from '../util/errors.js';
 import { bytesEqual, toHex } from '../util/bytes.js';
-import { childrenOf, DerError, readBitString, readBoolean, readIntegerNumber, readOctetString, readTop, tlvBytes, type Tlv } from './der.js';
+import { childrenOf, DerError, readBitString, readBoolean, readIntegerNumber, readOctetString, readSigned, readTop, tlvBytes, type Tlv } from './der.js';
 import {
   bitStringBytes,
   decodeAlgId,
@@ -166,11 +166,7 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
 
 function parseUncached(der: Uint8Array): ParsedCertificate {
   // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue } (RFC 5280 §4.1)
-  const top = readTop(der);
-  const parts = childrenOf(der, top);
-  if (top.tag !== 0x30 || parts.length !== 3) throw new DerError('Certificate is not a SEQUENCE of 3');
-  const [tbsTlv, outerAlgTlv, sigTlv] = parts as [Tlv, Tlv, Tlv];
-  if (tbsTlv.tag !== 0x30) throw new DerError('TBSCertificate is not a SEQUENCE');
+  const [tbsTlv, outerAlgTlv, sigTlv] = readSigned(der, 'Certificate', 'TBSCertificate');
   const f = childrenOf(der, tbsTlv);
   let i = 0;
   let version = 1;
