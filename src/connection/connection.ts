@@ -152,6 +152,7 @@ export class Connection implements TlsConnection {
         this.pump();
       });
     } finally {
+      this.reader.settle();
       if (transient) {
         this.transientInput = null;
         this.reader.ownBuffered(bytes.buffer);
@@ -203,10 +204,14 @@ export class Connection implements TlsConnection {
     if (this.fail) return this.drain();
     const state = this.state;
     if (!state?.paused || !state.resume) throw new Error('resumeHandshake called while the handshake is not waiting for a decision');
-    this.guard(() => {
-      this.state = state.resume!(this.io, decision);
-      this.pump();
-    });
+    try {
+      this.guard(() => {
+        this.state = state.resume!(this.io, decision);
+        this.pump();
+      });
+    } finally {
+      this.reader.settle();
+    }
     return this.drain();
   }
 

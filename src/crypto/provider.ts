@@ -54,6 +54,13 @@ export interface AeadKeyInto extends AeadKey {
    * written). The output may be the ciphertext's own bytes.
    */
   openInto(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array, out: Uint8Array, offset: number): number;
+  /**
+   * Optional: `n` bytes for openInto to write into, which may be uninitialised (no zero-filling
+   * of memory that decryption overwrites). The record layer's caller promises that every byte is
+   * written by a successful openInto or zeroed before any view of it leaves the engine
+   * (record/plaintext-slab.ts); without this method it allocates zeroed memory itself.
+   */
+  allocOpenOutput?(n: number): Uint8Array;
 }
 
 export function hasAeadInto(k: AeadKey): k is AeadKeyInto {

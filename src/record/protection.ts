@@ -187,7 +187,7 @@ export class Tls13ReadProtection extends NonceBuilder implements ReadProtection 
     let into: PlaintextSlab | undefined;
     if (slab !== undefined && hasAeadInto(this.aead) && body.length >= AEAD_TAG_LENGTH) {
       into = slab;
-      buf = into.room(body.length - AEAD_TAG_LENGTH);
+      buf = into.room(body.length - AEAD_TAG_LENGTH, this.aead);
       start = into.offset;
       const n = this.aead.openInto(this.at(seq), header, body, buf, start);
       if (n < 0) buf = null;
@@ -211,7 +211,7 @@ export class Tls13ReadProtection extends NonceBuilder implements ReadProtection 
     while (i >= start && buf[i] === 0) i--;
     if (i < start) throw new TlsError(AlertDescription.unexpected_message, 'RecordHasNoContentType', 'decrypted record is all padding');
     // The type byte and padding are free for the next record's plaintext.
-    into?.advance(i - start);
+    into?.commit(i - start, end - start);
     return { type: buf[i]!, payload: buf.subarray(start, i) };
   }
 }

@@ -11,12 +11,12 @@
  *
  * Errors are TlsErrors carrying the alert to send; they are sticky (every later call rethrows).
  */
-import type { AeadKey } from '../crypto/provider.js';
+import { AEAD_TAG_LENGTH, type AeadKey } from '../crypto/provider.js';
 import { NO_BYTE_ARRAYS } from '../util/bytes.js';
 import { TlsError } from '../util/errors.js';
 import { AlertDescription, ContentType, nameOf } from '../wire/registry.js';
 import { MAX_CIPHERTEXT_LENGTH_TLS12, MAX_EMPTY_RECORDS_IN_A_ROW, MAX_INNER_PLAINTEXT_LENGTH, MAX_PLAINTEXT_LENGTH, RECORD_HEADER_LENGTH, SEQUENCE_LIMIT } from './limits.js';
-import { PlaintextSlab } from './plaintext-slab.js';
+import { MAX_SLAB_BYTES, PlaintextSlab } from './plaintext-slab.js';
 import { Tls13ReadProtection, type InboundRecord, type ReadProtection } from './protection.js';
 
 export type { InboundRecord } from './protection.js';
@@ -195,7 +195,7 @@ export class RecordReader {
       if (this.seq >= SEQUENCE_LIMIT) throw fail(AlertDescription.internal_error, 'ReadSequenceExhausted', 'read sequence number exhausted');
       let inner: InboundRecord;
       try {
-        inner = this.protection.open(header, body, this.seq, this.plaintextSlab());
+        inner = this.protection.open(header, body, this.seq, this.plaintextSlab(body.length));
       } catch (e) {
         if (this.earlyDataSkipBudget > 0 && e instanceof TlsError && e.alert === AlertDescription.bad_record_mac && body.length <= this.earlyDataSkipBudget) {
           this.earlyDataSkipBudget -= body.length; // rejected 0-RTT: drop it; the sequence number stays
@@ -205,8 +205,6 @@ export class RecordReader {
       }
       this.earlyDataSkipBudget = 0;
       this.seq++;
-      // Nothing more to decrypt: an idle connection keeps no slab (its chunks belong to the app now).
-      if (this.buffered === 0) this.slab = null;
       // A provider whose open() returned a view of its input must not leave us a view of scratch.
       // (new Uint8Array(view) copies; a Buffer's slice() would not.)
       if (inner.payload.buffer === scratch?.buffer) inner = { type: inner.type, payload: new Uint8Array(inner.payload) };
@@ -217,10 +215,40 @@ export class RecordReader {
     }
   }
 
-  private plaintextSlab(): PlaintextSlab {
+  private plaintextSlab(bodyLength: number): PlaintextSlab {
     const slab = (this.slab ??= new PlaintextSlab());
-    slab.expected = this.buffered;
+    // Only when a new buffer is due: the walk over the buffered headers is paid once per slab.
+    if (!slab.fits(bodyLength - AEAD_TAG_LENGTH)) slab.expected = this.wholeRecordPlaintextBytes();
     return slab;
+  }
+
+  /**
+   * What opening every whole record buffered now would write (each body less its tag): a slab
+   * of exactly this size is filled by the opens, leaving nothing for settle() to zero. Stops at
+   * the slab cap; costs a header peek per record.
+   */
+  private wholeRecordPlaintextBytes(): number {
+    let total = 0;
+    let at = 0;
+    while (total < MAX_SLAB_BYTES && this.buffered - at >= RECORD_HEADER_LENGTH) {
+      const length = (this.peek(at + 3) << 8) | this.peek(at + 4);
+      at += RECORD_HEADER_LENGTH + length;
+      if (at > this.buffered) break;
+      if (length > AEAD_TAG_LENGTH) total += length - AEAD_TAG_LENGTH;
+    }
+    return total;
+  }
+
+  /**
+   * The end of a receive: what the slab holds is about to reach the application, so the part no
+   * record was opened into is zeroed (plaintext-slab.ts), and the slab is let go: an idle
+   * connection keeps none, and the next read's records get one sized for them.
+   */
+  settle(): void {
+    if (this.slab !== null) {
+      this.slab.settle();
+      this.slab = null;
+    }
   }
 
   /** `protectedRecord`: a read key is installed and this record must be deprotected under it. */

@@ -9,7 +9,7 @@ import { Buffer } from 'node:buffer';
 import { createCipheriv, createDecipheriv, type CipherGCMTypes } from 'node:crypto';
 import { AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH, type AeadAlgorithm, type AeadKey, type AeadKeyInto, type AeadKeyWithParts } from '../provider.js';
 import { asU8, BYTE_VALUES } from './bytes.js';
-import { nativeAead, nativeAeadBinding } from './native-aead.js';
+import { nativeAead, nativeAeadBinding, uninitialised } from './native-aead.js';
 
 export { AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH };
 
@@ -150,6 +150,10 @@ class TieredAeadKey implements AeadKeyInto {
       at += p.length;
     }
     return n;
+  }
+
+  allocOpenOutput(n: number): Uint8Array {
+    return uninitialised(n);
   }
 
   openInto(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array, out: Uint8Array, offset: number): number {

@@ -78,6 +78,10 @@ class NativeAeadKey implements AeadKeyInto {
     return this.native.open(this.context(false), nonce, aad, ciphertextAndTag, out, offset);
   }
 
+  allocOpenOutput(n: number): Uint8Array {
+    return uninitialised(n);
+  }
+
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array[] {
     const out = new Uint8Array(plaintext.length + AEAD_TAG_LENGTH);
     this.sealInto(nonce, aad, plaintext, -1, out, 0);
@@ -88,9 +92,17 @@ class NativeAeadKey implements AeadKeyInto {
     if (ciphertextAndTag.length < AEAD_TAG_LENGTH) return null;
     // Uninitialised: every byte is written by the decryption (and wiped if it fails). This is the
     // plaintext handed to the application, so it gets an allocation of its own, exactly sized.
-    const out = Buffer.allocUnsafeSlow(ciphertextAndTag.length - AEAD_TAG_LENGTH);
-    return this.openInto(nonce, aad, ciphertextAndTag, out, 0) < 0 ? null : asU8(out);
+    const out = uninitialised(ciphertextAndTag.length - AEAD_TAG_LENGTH);
+    return this.openInto(nonce, aad, ciphertextAndTag, out, 0) < 0 ? null : out;
   }
+}
+
+/**
+ * `n` bytes of memory that is not zero-filled (an ArrayBuffer of its own: a view of it never shows
+ * another allocation). Only for callers that write every byte before anyone reads it.
+ */
+export function uninitialised(n: number): Uint8Array {
+  return asU8(Buffer.allocUnsafeSlow(n));
 }
 
 /** A native AEAD key, or null when the addon is unavailable. */
