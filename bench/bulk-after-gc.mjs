@@ -5,7 +5,7 @@
 // of each side, and with --trace-gc the server's collections during the measured transfer.
 //
 //   npm run build && node bench/bulk-after-gc.mjs [--server ts-tls|node:tls] [--client ts-tls|node:tls]
-//                        [--mib 256] [--repeat 3] [--chunk-kib 64] [--trace-gc] [--ballast-mib 0]
+//                        [--mib 256] [--repeat 3] [--chunk-kib 64] [--trace-gc [--show-gc]] [--ballast-mib 0]
 //
 // --ballast-mib N gives the server N MiB of long-lived objects, like an application's own heap.
 import { fork } from 'node:child_process';
@@ -136,6 +136,7 @@ async function main() {
     const MB = (mib * 1024 * 1024) / 1e6;
     const during = gcLog.slice(gcLog.lastIndexOf('--- forced gc done ---'));
     const gc = traceGc ? `  server GC: ${(during.match(/Scavenge/g) ?? []).length} scavenges, ${(during.match(/Mark-Compact/g) ?? []).length} mark-compacts` : '';
+    if (process.argv.includes('--show-gc')) console.log(during.split('\n').filter((l) => /Scavenge|Mark-Compact/.test(l)).join('\n'));
     console.log(
       `${serverName} server, ${clientName} client: ${(MB / (c.ms / 1000)).toFixed(1)} MB/s, CPU ms/MB server ${(s.cpuUs / 1000 / MB).toFixed(3)} (utilisation ${(s.cpuUs / 1000 / s.ms).toFixed(2)}), client ${(c.cpuUs / 1000 / MB).toFixed(3)}${gc}`,
     );
