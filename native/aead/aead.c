@@ -130,7 +130,7 @@ static napi_value seal(napi_env env, napi_callback_info info) {
   if (!get_int_in(env, argv[4], -1, 255, &type) || !get_int_in(env, argv[6], 0, (double)out_len, &offset))
     return int_result(env, -1);
   size_t extra = type >= 0 ? 1 : 0;
-  if (!a->encrypt || nonce_len != NONCE_LEN || aad_len > 64 || pt_len > MAX_RECORD_INPUT ||
+  if (a->ctx == NULL || !a->encrypt || nonce_len != NONCE_LEN || aad_len > 64 || pt_len > MAX_RECORD_INPUT ||
       out_len - (size_t)offset < pt_len + extra + TAG_LEN)
     return int_result(env, -1);
   unsigned char *o = out + offset;
@@ -172,7 +172,7 @@ static napi_value open_(napi_env env, napi_callback_info info) {
     return throw_type(env, "open(handle, nonce, aad, ciphertextAndTag, out, offset)");
   if (!is_number(env, argv[5])) return throw_type(env, "open: offset must be a number");
   if (!get_int_in(env, argv[5], 0, (double)out_len, &offset)) return int_result(env, -1);
-  if (a->encrypt || nonce_len != NONCE_LEN || aad_len > 64 || ct_len < TAG_LEN || ct_len > MAX_RECORD_INPUT + TAG_LEN ||
+  if (a->ctx == NULL || a->encrypt || nonce_len != NONCE_LEN || aad_len > 64 || ct_len < TAG_LEN || ct_len > MAX_RECORD_INPUT + TAG_LEN ||
       out_len - (size_t)offset < ct_len - TAG_LEN)
     return int_result(env, -1);
   size_t body = ct_len - TAG_LEN;
@@ -195,11 +195,25 @@ static napi_value open_(napi_env env, napi_callback_info info) {
   return int_result(env, total);
 }
 
+/* dispose(handle): frees the context (cleansing the key schedule) now instead of at GC; later
+ * seal/open on the handle fail. */
+static napi_value dispose(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  aead_t *a;
+  if (argc < 1 || !get_handle(env, argv[0], &a)) return throw_type(env, "dispose(handle)");
+  EVP_CIPHER_CTX_free(a->ctx);
+  a->ctx = NULL;
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"create", NULL, create, NULL, NULL, NULL, napi_default, NULL},
     {"seal", NULL, seal, NULL, NULL, NULL, napi_default, NULL},
     {"open", NULL, open_, NULL, NULL, NULL, napi_default, NULL},
+    {"dispose", NULL, dispose, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

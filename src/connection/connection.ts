@@ -71,6 +71,7 @@ export class Connection implements TlsConnection {
   private summary: NegotiatedParams | undefined;
   private sentClose = false;
   private receivedClose = false;
+  private disposed = false;
   private warningsInRow = 0;
   private compatCcs = 0;
   private recordsInWindow = 0;
@@ -89,7 +90,8 @@ export class Connection implements TlsConnection {
    * What is still needed later is copied: the trace option here, the provider and clock in io.
    */
   private config: ClientConfig | ServerConfig | null;
-  private readonly traceOption: CommonConfig['trace'];
+  /** Not readonly: dispose() lets go of it (a driver's callback may reach the driver's whole socket). */
+  private traceOption: CommonConfig['trace'];
 
   /**
    * @param firstState  test seam for replaying recorded handshakes (RFC 8448): builds the client's
@@ -140,7 +142,7 @@ export class Connection implements TlsConnection {
   }
 
   receive(bytes: Uint8Array, transient = false): ConnectionEvent[] {
-    if (this.fail) return this.drain();
+    if (this.fail || this.disposed) return this.drain();
     this.begin();
     if (transient) this.transientInput = bytes.buffer;
     try {
@@ -176,6 +178,7 @@ export class Connection implements TlsConnection {
 
   write(data: Uint8Array): void {
     if (this.fail) throw this.fail;
+    if (this.disposed) throw new Error('cannot write after dispose()');
     if (!this.done) throw new Error('cannot write application data before the handshake completes');
     if (this.sentClose) throw new Error('cannot write after close()');
     if (data.length === 0) return;
@@ -194,6 +197,7 @@ export class Connection implements TlsConnection {
 
   keyUpdate(requestPeer: boolean): void {
     if (this.fail) throw this.fail;
+    if (this.disposed) throw new Error('cannot update keys after dispose()');
     if (!(this.state instanceof ExpectTraffic) || !this.done) throw new Error('KeyUpdate needs a completed TLS 1.3 handshake');
     if (this.sentClose) throw new Error('cannot update keys after close()');
     this.state.sendKeyUpdate(this.io, requestPeer);
@@ -201,7 +205,7 @@ export class Connection implements TlsConnection {
   }
 
   resumeHandshake(decision: ServerHelloDecision): ConnectionEvent[] {
-    if (this.fail) return this.drain();
+    if (this.fail || this.disposed) return this.drain();
     const state = this.state;
     if (!state?.paused || !state.resume) throw new Error('resumeHandshake called while the handshake is not waiting for a decision');
     try {
@@ -216,8 +220,20 @@ export class Connection implements TlsConnection {
   }
 
   exportKeyingMaterial(label: string, context: Uint8Array | undefined, length: number): Uint8Array {
-    if (!(this.state instanceof ExpectTraffic) || !this.done) throw new Error('keying material is available only after the handshake');
+    if (!(this.state instanceof ExpectTraffic) || !this.done || this.disposed) throw new Error('keying material is available only after the handshake, until the connection is disposed');
     return this.state.exportKeyingMaterial(this.io, label, context, length);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.state instanceof ExpectTraffic) this.state.wipe();
+    this.reader.dispose();
+    this.writer.dispose();
+    this.events = null;
+    this.pendingHandshake = null;
+    this.joiner = null;
+    this.traceOption = false;
   }
 
   setMaxFragmentLength(n: number): void {

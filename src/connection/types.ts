@@ -106,6 +106,11 @@ export interface TlsConnection {
   resumeHandshake(decision: ServerHelloDecision): ConnectionEvent[];
   /** RFC 8446 §7.5 / RFC 5705 exporter. */
   exportKeyingMaterial(label: string, context: Uint8Array | undefined, length: number): Uint8Array;
+  /**
+   * The connection is over: traffic secrets are wiped and record keys freed now, not at garbage
+   * collection. Afterwards receive() ignores input and write, keyUpdate and exporting throw.
+   */
+  dispose(): void;
   setMaxFragmentLength(n: number): void;
   readonly handshakeComplete: boolean;
   readonly negotiated: NegotiatedParams | undefined;

@@ -33,6 +33,11 @@ export interface AeadKey {
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array[];
   /** Decrypts ciphertext||tag; returns null when authentication fails (never throws for that). */
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null;
+  /**
+   * Optional: forget the key now (wipe JS copies, free native cipher contexts) rather than when
+   * the object is collected. Sealing afterwards throws and opening fails authentication.
+   */
+  dispose?(): void;
 }
 
 /**

@@ -94,6 +94,13 @@ export class OutputArenas implements RecordAllocator {
     this.used = 0;
   }
 
+  /** Drops the arenas without pooling them: for a connection whose transport may still hold them. */
+  forget(): void {
+    this.held = null;
+    this.current = null;
+    this.used = 0;
+  }
+
   /** Arenas held now (tests). */
   get heldCount(): number {
     return this.held?.length ?? 0;

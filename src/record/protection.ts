@@ -41,6 +41,8 @@ export interface ReadProtection {
    * and `body` may live in a buffer the reader reuses for the next record: do not keep them.
    */
   open(header: Uint8Array, body: Uint8Array, seq: number, slab?: PlaintextSlab): InboundRecord;
+  /** Forgets the key material now (the connection is over); opens afterwards fail. */
+  dispose?(): void;
 }
 
 export interface WriteProtection {
@@ -54,6 +56,8 @@ export interface WriteProtection {
    * object, not a closure, so a writer need not keep a bound function per connection).
    */
   seal(type: number, fragment: Uint8Array, seq: number, alloc?: RecordAllocator): Uint8Array[];
+  /** Forgets the key material now (the connection is over); seals afterwards throw. */
+  dispose?(): void;
 }
 
 /**
@@ -178,6 +182,10 @@ export class Tls13ReadProtection extends NonceBuilder implements ReadProtection 
     super(iv);
   }
 
+  dispose(): void {
+    this.aead.dispose?.();
+  }
+
   /** With `slab` and an AEAD that writes into a caller's buffer, the plaintext goes into the slab. */
   open(header: Uint8Array, body: Uint8Array, seq: number, slab?: PlaintextSlab): InboundRecord {
     // The inner plaintext is buf[start, end): in the slab, or a buffer of its own.
@@ -232,6 +240,10 @@ export class Tls13WriteProtection extends NonceBuilder implements WriteProtectio
     const gcm = aead.algorithm !== 'chacha20-poly1305';
     this.recordLimit = gcm ? AES_GCM_RECORD_LIMIT : SEQUENCE_LIMIT;
     this.keyUpdateThreshold = gcm ? AES_GCM_KEY_UPDATE_THRESHOLD : DEFAULT_KEY_UPDATE_THRESHOLD;
+  }
+
+  dispose(): void {
+    this.aead.dispose?.();
   }
 
   seal(type: number, fragment: Uint8Array, seq: number, alloc: RecordAllocator = sharedAllocator): Uint8Array[] {

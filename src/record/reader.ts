@@ -239,6 +239,13 @@ export class RecordReader {
     return total;
   }
 
+  /** The connection is over: buffered input is dropped and the read key forgotten. */
+  dispose(): void {
+    this.chunks = NO_BYTE_ARRAYS;
+    this.head = this.headOffset = this.buffered = 0;
+    this.protection?.dispose?.();
+  }
+
   /**
    * The end of a receive: what the slab holds is about to reach the application, so the part no
    * record was opened into is zeroed (plaintext-slab.ts), and the slab is let go: an idle

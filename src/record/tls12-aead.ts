@@ -67,6 +67,10 @@ export class Tls12AeadReadProtection implements ReadProtection {
     return TLS12_PROTECTED_TYPES.has(type);
   }
 
+  dispose(): void {
+    this.aead.dispose?.();
+  }
+
   open(header: Uint8Array, body: Uint8Array, seq: number): InboundRecord {
     const explicit = this.nonces.explicitLength;
     if (body.length < explicit + AEAD_TAG_LENGTH) throw badMac();
@@ -95,6 +99,10 @@ export class Tls12AeadWriteProtection implements WriteProtection {
     iv: Uint8Array,
   ) {
     this.nonces = new Tls12Nonces(aead, iv);
+  }
+
+  dispose(): void {
+    this.aead.dispose?.();
   }
 
   seal(type: number, fragment: Uint8Array, seq: number): Uint8Array[] {

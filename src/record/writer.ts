@@ -134,6 +134,17 @@ export class RecordWriter {
     if (this.out === null) this.arenas.release();
   }
 
+  /**
+   * The connection is over: the write key is forgotten (later seals throw) and queued records and
+   * arenas are let go, not pooled (a closing transport may still be sending from them).
+   */
+  dispose(): void {
+    this.out = null;
+    this.queued = 0;
+    this.arenas.forget();
+    this.protection?.dispose?.();
+  }
+
   /** The queued wire chunks, in order; the queue is emptied. */
   take(): Uint8Array[] {
     const out = this.out ?? [];

@@ -643,3 +643,57 @@ test('TS_TLS_NATIVE=0 disables the addon at run time (fresh process)', (t) => {
   assert.deepEqual(run(undefined), { off: false, into: true });
   assert.deepEqual(run('1'), { off: false, into: true });
 });
+
+// ---- dispose(): a closed connection's keys are forgotten now, not at garbage collection --------
+
+test('dispose(): every key kind then refuses to seal and fails to open, and wipes the key bytes it holds', (t) => {
+  const nonce = randomBytes(12);
+  const pt = fill(300, 9);
+  const kinds: [string, (alg: AeadAlgorithm, key: Uint8Array) => AeadKeyInto | ReturnType<typeof nodeCryptoAead>][] = [['node:crypto', nodeCryptoAead]];
+  if (requireNative(t, { untested: 'dispose() checked on the node:crypto key only' })) {
+    kinds.push(['native', native], ['tiered, before promotion', tiered], ['tiered, promoted', (alg, key) => {
+      const k = tiered(alg, key);
+      const big = fill(PROMOTE_AFTER_BYTES, 3);
+      k.seal(nonce, aadFor(big.length + TAG), big); // past the threshold: native from here on
+      assert.ok(k.fast, 'promoted');
+      return k;
+    }]);
+  }
+  for (const [alg, keyLen] of ALGS) {
+    for (const [kind, make] of kinds) {
+      const key = keyBytes(keyLen);
+      const k = make(alg, key);
+      const sealed = concatBytes(...k.seal(nonce, aadFor(pt.length + TAG), pt));
+      same(k.open(nonce, aadFor(pt.length + TAG), sealed)!, pt, `${alg} ${kind}: works before dispose`);
+      k.dispose!();
+      assert.throws(() => k.seal(nonce, aadFor(pt.length + TAG), pt), /after dispose/, `${alg} ${kind}: seal after dispose`);
+      assert.equal(k.open(nonce, aadFor(pt.length + TAG), sealed), null, `${alg} ${kind}: open after dispose`);
+      if (hasAeadInto(k)) {
+        const out = new Uint8Array(pt.length).fill(0xa5);
+        assert.equal(k.openInto(nonce, aadFor(pt.length + TAG), sealed, out, 0), -1, `${alg} ${kind}: openInto after dispose`);
+        assert.ok(allAre(out, 0xa5), 'nothing written');
+      }
+      const held = (k as unknown as { key: Uint8Array | null }).key;
+      assert.ok(held === null || allAre(held, 0), `${alg} ${kind}: the key copy is wiped`);
+    }
+  }
+});
+
+test('raw binding: dispose(handle) frees the context; the handle then fails every call', (t) => {
+  const b = requireNative(t);
+  if (!b) return;
+  assert.equal(typeof b.dispose, 'function');
+  const key = keyBytes(16);
+  const hSeal = b.create(0, key, true);
+  const hOpen = b.create(0, key, false);
+  const nonce = randomBytes(12);
+  const aad = aadFor(16 + TAG);
+  const sealed = new Uint8Array(16 + TAG);
+  assert.equal(b.seal(hSeal, nonce, aad, fill(16, 1), -1, sealed, 0), sealed.length);
+  b.dispose!(hSeal);
+  b.dispose!(hOpen);
+  b.dispose!(hOpen); // twice is harmless
+  assert.equal(b.seal(hSeal, nonce, aad, fill(16, 1), -1, new Uint8Array(16 + TAG), 0), -1);
+  assert.equal(b.open(hOpen, nonce, aad, sealed, new Uint8Array(16), 0), -1);
+  assert.throws(() => b.dispose!({}), TypeError);
+});

@@ -68,6 +68,7 @@ function nodeOpen(algorithm: AeadAlgorithm, key: Buffer, nonce: Uint8Array, aad:
 
 class NodeAeadKey implements AeadKeyWithParts {
   private readonly key: Buffer;
+  private disposed = false;
 
   constructor(
     readonly algorithm: AeadAlgorithm,
@@ -77,15 +78,25 @@ class NodeAeadKey implements AeadKeyWithParts {
   }
 
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array[] {
-    return nodeSeal(this.algorithm, this.key, nonce, aad, plaintext);
+    return nodeSeal(this.algorithm, this.usable(), nonce, aad, plaintext);
   }
 
   sealParts(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[]): Uint8Array[] {
-    return nodeSealParts(this.algorithm, this.key, nonce, aad, parts);
+    return nodeSealParts(this.algorithm, this.usable(), nonce, aad, parts);
   }
 
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
-    return nodeOpen(this.algorithm, this.key, nonce, aad, ciphertextAndTag);
+    return this.disposed ? null : nodeOpen(this.algorithm, this.key, nonce, aad, ciphertextAndTag);
+  }
+
+  dispose(): void {
+    this.key.fill(0);
+    this.disposed = true;
+  }
+
+  private usable(): Buffer {
+    if (this.disposed) throw new Error('AEAD key used after dispose()');
+    return this.key;
   }
 }
 
@@ -106,6 +117,7 @@ class TieredAeadKey implements AeadKeyInto {
    * not in a NodeAeadKey of its own: one object per traffic key and direction, not two.
    */
   private readonly key: Buffer;
+  private disposed = false;
 
   constructor(
     readonly algorithm: AeadAlgorithm,
@@ -116,21 +128,34 @@ class TieredAeadKey implements AeadKeyInto {
 
   /** The native key once this key has carried enough bytes, else null (use node:crypto). */
   private native(bytes: number): AeadKeyInto | null {
-    if (this.fast !== null || (this.untilPromotion -= bytes) > 0) return this.fast;
+    if (this.fast !== null || (this.untilPromotion -= bytes) > 0 || this.disposed) return this.fast;
     this.fast = nativeAead(this.algorithm, this.key); // copies the bytes into OpenSSL's context
     // After promotion node:crypto is never used again: no second copy of the secret stays around.
     if (this.fast !== null) this.key.fill(0);
     return this.fast;
   }
 
+  /** The node:crypto key, refusing after dispose() (it is all zeros then). */
+  private nodeKey(): Buffer {
+    if (this.disposed) throw new Error('AEAD key used after dispose()');
+    return this.key;
+  }
+
+  dispose(): void {
+    this.fast?.dispose?.();
+    this.key.fill(0);
+    this.disposed = true;
+  }
+
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array[] {
     const fast = this.native(plaintext.length);
-    return fast ? fast.seal(nonce, aad, plaintext) : nodeSeal(this.algorithm, this.key, nonce, aad, plaintext);
+    return fast ? fast.seal(nonce, aad, plaintext) : nodeSeal(this.algorithm, this.nodeKey(), nonce, aad, plaintext);
   }
 
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
     const fast = this.native(ciphertextAndTag.length);
-    return fast ? fast.open(nonce, aad, ciphertextAndTag) : nodeOpen(this.algorithm, this.key, nonce, aad, ciphertextAndTag);
+    if (fast) return fast.open(nonce, aad, ciphertextAndTag);
+    return this.disposed ? null : nodeOpen(this.algorithm, this.key, nonce, aad, ciphertextAndTag);
   }
 
   sealInto(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, innerType: number, out: Uint8Array, offset: number): number {
@@ -138,7 +163,7 @@ class TieredAeadKey implements AeadKeyInto {
     if (fast) return fast.sealInto(nonce, aad, plaintext, innerType, out, offset);
     if (nonce.length !== AEAD_NONCE_LENGTH) throw new RangeError(`AEAD nonce must be ${AEAD_NONCE_LENGTH} bytes, got ${nonce.length}`);
     if (!Number.isInteger(innerType) || innerType < -1 || innerType > 255) throw new RangeError(`inner type ${innerType} out of range`);
-    const parts = nodeSealParts(this.algorithm, this.key, nonce, aad, innerType >= 0 ? [plaintext, BYTE_VALUES[innerType]!] : [plaintext]);
+    const parts = nodeSealParts(this.algorithm, this.nodeKey(), nonce, aad, innerType >= 0 ? [plaintext, BYTE_VALUES[innerType]!] : [plaintext]);
     let n = 0;
     for (const p of parts) n += p.length;
     if (!Number.isInteger(offset) || offset < 0 || offset > out.length || out.length - offset < n) {
@@ -159,6 +184,7 @@ class TieredAeadKey implements AeadKeyInto {
   openInto(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array, out: Uint8Array, offset: number): number {
     const fast = this.native(ciphertextAndTag.length);
     if (fast) return fast.openInto(nonce, aad, ciphertextAndTag, out, offset);
+    if (this.disposed) return -1;
     const pt = nodeOpen(this.algorithm, this.key, nonce, aad, ciphertextAndTag);
     if (pt === null || !Number.isInteger(offset) || offset < 0 || offset > out.length || out.length - offset < pt.length) return -1;
     out.set(pt, offset);

@@ -70,6 +70,11 @@ export class ExpectTraffic implements HandshakeState {
     io.setWriteKey(trafficKey(io.provider, this.suite, this.update(io, 0)));
   }
 
+  /** The connection is over: the traffic and exporter secrets are zeroed. */
+  wipe(): void {
+    this.secrets.fill(0);
+  }
+
   /** RFC 8446 §7.5 exporter over exporter_master_secret. */
   exportKeyingMaterial(io: Pick<HandshakeIo, 'provider'>, label: string, context: Uint8Array | undefined, length: number): Uint8Array {
     return exportKeyingMaterial(io.provider, this.suite, this.slot(2), label, context, length);
