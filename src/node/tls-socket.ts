@@ -33,6 +33,7 @@ import { defaultServername, parseAlpnProtocols } from './options.js';
 import { SecureContext, createSecureContext, isSecureContext } from './secure-context.js';
 import type { TLSSocketOptions } from './tls-socket-info.js';
 import { TLSSocketStream } from './tls-socket-stream.js';
+import { keepShapesOf } from './warm-shapes.js';
 
 export type { ALPNCallback, SNICallback, TLSSocketOptions } from './tls-socket-info.js';
 
@@ -514,6 +515,13 @@ export class TLSSocket extends TLSSocketStream {
 
   override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
     clearTimeout(this.handshakeTimer);
+    // Keys are forgotten now, not when the socket is collected; then the engine is kept for its
+    // hidden classes (warm-shapes.ts).
+    const conn = this.conn;
+    if (conn) {
+      conn.dispose();
+      if (this.secureEstablished) keepShapesOf(conn, this._tlsOptions.isServer === true);
+    }
     if (err && !this.secureEstablished && !this._tlsOptions.isServer && err.message === DISCONNECTED_BEFORE_SECURE) {
       Object.assign(err, { host: this._tlsOptions.host });
     }

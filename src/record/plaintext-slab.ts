@@ -71,3 +71,11 @@ export class PlaintextSlab {
     }
   }
 }
+
+/**
+ * One slab that lives as long as the process. A reader lets its slab go at the end of each
+ * receive, so between connections none may be alive; V8 would then collect the class's hidden
+ * class at the next full GC and discard the optimised receive path built on it (see
+ * node/warm-shapes.ts). An empty slab is a few dozen bytes.
+ */
+export const SHAPE_KEEPER = new PlaintextSlab();
