@@ -3,68 +3,79 @@
  *
  * Why: received plaintext is fresh ArrayBuffer memory that V8 frees only when a scavenge finds it
  * dead, and V8 (Node 20) paces scavenges mostly by JS-heap allocation; external bytes count toward
- * a 64 MiB budget whose overflow starts a full mark-compact. The bulk receive path allocates little
- * on the JS heap, so in a process whose heap is past V8's 8 MB incremental-marking threshold (any
- * real application; ts-tls itself once was) a bulk receiver ran ~30 mark-compacts per GiB where
- * node:tls, whose TLSWrap is in C++, ran none. Allocating short-lived JS arrays in proportion to
- * the bytes delivered makes scavenges free the plaintext before the budget runs out. Measured then
- * (1 GiB, ts-tls server, node:tls client): 31-35 -> 1 mark-compact, 0.73-0.76 -> 0.46-0.49 ms CPU
- * per MB; with 8 MB of application heap today, 0-8 -> 0 mark-compacts per 256 MiB
- * (docs/performance.md).
+ * a 64 MiB budget whose overflow starts a full mark-compact. A receive path that allocates little
+ * on the JS heap, in a process whose heap is past V8's 8 MB incremental-marking threshold (any
+ * real application), then runs mark-compact after mark-compact where node:tls, whose TLSWrap is in
+ * C++, runs none: measured once at 31-35 per GiB (docs/performance.md).
  *
- * The young generation's size is read again every PACE_REFRESH_BYTES (it grows and shrinks), so
- * a scavenge comes at least every SCAVENGE_WINDOW_BYTES of plaintext. TS_TLS_GC_PACING=0 turns
- * it off (for measuring).
+ * How: every CHECK_BYTES of delivered plaintext the young generation's used size is read; a drop
+ * means a scavenge ran since the last look. Only when none has run for SCAVENGE_WINDOW_BYTES of
+ * plaintext are short-lived arrays allocated, as many as the young generation has room for, which
+ * brings one at once. A process that allocates enough on its own gets no extra work (the receive
+ * path itself brings a scavenge about every 32 MiB): a 256 MiB transfer now runs 13-14 scavenges,
+ * where pacing in proportion to every byte delivered ran 20-21. TS_TLS_GC_PACING=0 turns it
+ * off (for measuring).
  */
 import v8 from 'node:v8';
 
-/** Plaintext bytes between scavenges at most: well inside V8's 64 MiB external-memory budget. */
-const SCAVENGE_WINDOW_BYTES = 32 * 1024 * 1024;
-const PACE_REFRESH_BYTES = 16 * 1024 * 1024;
+/**
+ * Plaintext bytes between scavenges at most: well inside V8's 64 MiB external-memory budget, whose
+ * accounting lags (array buffers are freed after the scavenge that found them dead). With 16 MB of
+ * application heap, 32 MiB let 9-10 mark-compacts through per 256 MiB where 16 MiB (and the
+ * proportional pacing before it) let 0-7.
+ */
+export const SCAVENGE_WINDOW_BYTES = 16 * 1024 * 1024;
+/**
+ * Plaintext bytes between looks at the young generation (a look costs under a microsecond). Small
+ * against the window, so that a process scavenging often is not mistaken for one that does not:
+ * a scavenge is seen as a drop in the used size, and several between two looks can hide it, but
+ * not at every one of the window's 32 looks.
+ */
+export const CHECK_BYTES = 1024 * 1024;
 /** An array element is one tagged slot: 8 bytes without pointer compression (Node's default), 4 with. */
 const SLOT_BYTES = 8;
-/** 32 KiB of slots: well under V8's 128 KiB regular-object limit. */
+/** 32 KiB of slots: well under V8's 128 KiB regular-object limit, so arrays go to the young generation. */
 const MAX_SLOTS = 4096;
+/** A power of two. */
+const KEEP_EVERY = 64;
 
 const enabled = process.env.TS_TLS_GC_PACING !== '0';
-let slotsPerByte = 0;
-let untilRefresh = 0;
-let credit = 0;
+let unchecked = 0;
+let sinceScavenge = 0;
+let lastUsed = Infinity;
 let allocations = 0;
-/** A power of two. */
-const KEEP_EVERY = 1024;
-// Holds one pacing array now and then, so the allocation cannot be optimised away.
+// Holds one filler array now and then, so the allocation cannot be optimised away. Storing each
+// one made V8's marking barrier keep every array stored while a mark-compact was in progress.
 let sink: unknown[] | null = null;
 let lastSlots = 0;
 
-function youngGenerationBytes(): number {
-  for (const s of v8.getHeapSpaceStatistics()) if (s.space_name === 'new_space') return s.space_size;
-  return 0;
+function youngGeneration(): { used: number; available: number } {
+  for (const s of v8.getHeapSpaceStatistics()) {
+    if (s.space_name === 'new_space') return { used: s.space_used_size, available: s.space_available_size };
+  }
+  return { used: 0, available: 0 };
 }
 
 /** Call with the size of each plaintext chunk handed to the application. */
 export function paceDeliveredBytes(bytes: number): void {
-  if (!enabled) return;
-  if ((untilRefresh -= bytes) <= 0) {
-    untilRefresh = PACE_REFRESH_BYTES;
-    slotsPerByte = youngGenerationBytes() / SCAVENGE_WINDOW_BYTES / SLOT_BYTES;
-  }
-  credit += bytes * slotsPerByte;
-  // Arrays of at most MAX_SLOTS: a larger one would go to the large-object space, not the young
-  // generation, and not bring the next scavenge any closer (chunks can be a whole 512 KiB read).
-  let slots = 0;
-  while (credit >= 64) {
-    const n = Math.min(Math.floor(credit), MAX_SLOTS);
-    credit -= n;
-    slots += n;
+  lastSlots = 0;
+  if (!enabled || (unchecked += bytes) < CHECK_BYTES) return;
+  const young = youngGeneration();
+  sinceScavenge = young.used < lastUsed ? 0 : sinceScavenge + unchecked;
+  unchecked = 0;
+  lastUsed = young.used;
+  if (sinceScavenge < SCAVENGE_WINDOW_BYTES) return;
+  // No scavenge for a whole window: fill what is left of the young generation (plus a little),
+  // in arrays small enough to be allocated there. The next look sees the drop.
+  sinceScavenge = 0;
+  let slots = Math.ceil(young.available / SLOT_BYTES) + 64;
+  lastSlots = slots;
+  while (slots > 0) {
+    const n = Math.min(slots, MAX_SLOTS);
+    slots -= n;
     const filler = new Array<unknown>(n);
-    // One array in KEEP_EVERY is stored: enough that the optimiser cannot drop the allocation (it
-    // escapes on some path). Storing each one made V8's marking barrier keep every array stored
-    // while a mark-compact was in progress: ~6 MiB promoted per mark-compact, which then came
-    // back to back (measured after a forced gc(), 256 MiB received: 4-8 of them).
     if ((++allocations & (KEEP_EVERY - 1)) === 0) sink = filler;
   }
-  lastSlots = slots;
 }
 
 /** For tests: how many slots the last call allocated (0: none). */
