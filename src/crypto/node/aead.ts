@@ -66,9 +66,13 @@ function nodeOpen(algorithm: AeadAlgorithm, key: Buffer, nonce: Uint8Array, aad:
   }
 }
 
-class NodeAeadKey implements AeadKeyWithParts {
-  private readonly key: Buffer;
-  private disposed = false;
+/**
+ * The JS copy of a key for node:crypto, and its disposal: shared by NodeAeadKey and TieredAeadKey
+ * (a base class, not a member object: one object per traffic key and direction).
+ */
+abstract class NodeKeyHolder {
+  protected readonly key: Buffer;
+  protected disposed = false;
 
   constructor(
     readonly algorithm: AeadAlgorithm,
@@ -77,26 +81,34 @@ class NodeAeadKey implements AeadKeyWithParts {
     this.key = checkedKey(algorithm, key);
   }
 
-  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array[] {
-    return nodeSeal(this.algorithm, this.usable(), nonce, aad, plaintext);
-  }
-
-  sealParts(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[]): Uint8Array[] {
-    return nodeSealParts(this.algorithm, this.usable(), nonce, aad, parts);
-  }
-
-  open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
-    return this.disposed ? null : nodeOpen(this.algorithm, this.key, nonce, aad, ciphertextAndTag);
-  }
-
   dispose(): void {
     this.key.fill(0);
     this.disposed = true;
   }
 
-  private usable(): Buffer {
+  /** The key for sealing, refusing after dispose() (it is all zeros then). */
+  protected usableKey(): Buffer {
     if (this.disposed) throw new Error('AEAD key used after dispose()');
     return this.key;
+  }
+
+  /** node:crypto open, failing after dispose() as a wrong key would. */
+  protected nodeOpen(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
+    return this.disposed ? null : nodeOpen(this.algorithm, this.key, nonce, aad, ciphertextAndTag);
+  }
+}
+
+class NodeAeadKey extends NodeKeyHolder implements AeadKeyWithParts {
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array[] {
+    return nodeSeal(this.algorithm, this.usableKey(), nonce, aad, plaintext);
+  }
+
+  sealParts(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[]): Uint8Array[] {
+    return nodeSealParts(this.algorithm, this.usableKey(), nonce, aad, parts);
+  }
+
+  open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
+    return this.nodeOpen(nonce, aad, ciphertextAndTag);
   }
 }
 
@@ -109,22 +121,11 @@ class NodeAeadKey implements AeadKeyWithParts {
  */
 export const PROMOTE_AFTER_BYTES = 64 * 1024;
 
-class TieredAeadKey implements AeadKeyInto {
+class TieredAeadKey extends NodeKeyHolder implements AeadKeyInto {
   private fast: AeadKeyInto | null = null;
   private untilPromotion = PROMOTE_AFTER_BYTES;
-  /**
-   * The only JS copy of the key, used through node:crypto until promotion, then wiped. Held here,
-   * not in a NodeAeadKey of its own: one object per traffic key and direction, not two.
-   */
-  private readonly key: Buffer;
-  private disposed = false;
-
-  constructor(
-    readonly algorithm: AeadAlgorithm,
-    key: Uint8Array,
-  ) {
-    this.key = checkedKey(algorithm, key);
-  }
+  // The key (NodeKeyHolder) is the only JS copy, used through node:crypto until promotion, then
+  // wiped: one object per traffic key and direction, not a NodeAeadKey beside this one.
 
   /** The native key once this key has carried enough bytes, else null (use node:crypto). */
   private native(bytes: number): AeadKeyInto | null {
@@ -135,27 +136,19 @@ class TieredAeadKey implements AeadKeyInto {
     return this.fast;
   }
 
-  /** The node:crypto key, refusing after dispose() (it is all zeros then). */
-  private nodeKey(): Buffer {
-    if (this.disposed) throw new Error('AEAD key used after dispose()');
-    return this.key;
-  }
-
-  dispose(): void {
+  override dispose(): void {
     this.fast?.dispose?.();
-    this.key.fill(0);
-    this.disposed = true;
+    super.dispose();
   }
 
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array[] {
     const fast = this.native(plaintext.length);
-    return fast ? fast.seal(nonce, aad, plaintext) : nodeSeal(this.algorithm, this.nodeKey(), nonce, aad, plaintext);
+    return fast ? fast.seal(nonce, aad, plaintext) : nodeSeal(this.algorithm, this.usableKey(), nonce, aad, plaintext);
   }
 
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
     const fast = this.native(ciphertextAndTag.length);
-    if (fast) return fast.open(nonce, aad, ciphertextAndTag);
-    return this.disposed ? null : nodeOpen(this.algorithm, this.key, nonce, aad, ciphertextAndTag);
+    return fast ? fast.open(nonce, aad, ciphertextAndTag) : this.nodeOpen(nonce, aad, ciphertextAndTag);
   }
 
   sealInto(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, innerType: number, out: Uint8Array, offset: number): number {
@@ -163,7 +156,7 @@ class TieredAeadKey implements AeadKeyInto {
     if (fast) return fast.sealInto(nonce, aad, plaintext, innerType, out, offset);
     if (nonce.length !== AEAD_NONCE_LENGTH) throw new RangeError(`AEAD nonce must be ${AEAD_NONCE_LENGTH} bytes, got ${nonce.length}`);
     if (!Number.isInteger(innerType) || innerType < -1 || innerType > 255) throw new RangeError(`inner type ${innerType} out of range`);
-    const parts = nodeSealParts(this.algorithm, this.nodeKey(), nonce, aad, innerType >= 0 ? [plaintext, BYTE_VALUES[innerType]!] : [plaintext]);
+    const parts = nodeSealParts(this.algorithm, this.usableKey(), nonce, aad, innerType >= 0 ? [plaintext, BYTE_VALUES[innerType]!] : [plaintext]);
     let n = 0;
     for (const p of parts) n += p.length;
     if (!Number.isInteger(offset) || offset < 0 || offset > out.length || out.length - offset < n) {
@@ -184,8 +177,7 @@ class TieredAeadKey implements AeadKeyInto {
   openInto(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array, out: Uint8Array, offset: number): number {
     const fast = this.native(ciphertextAndTag.length);
     if (fast) return fast.openInto(nonce, aad, ciphertextAndTag, out, offset);
-    if (this.disposed) return -1;
-    const pt = nodeOpen(this.algorithm, this.key, nonce, aad, ciphertextAndTag);
+    const pt = this.nodeOpen(nonce, aad, ciphertextAndTag);
     if (pt === null || !Number.isInteger(offset) || offset < 0 || offset > out.length || out.length - offset < pt.length) return -1;
     out.set(pt, offset);
     return pt.length;
