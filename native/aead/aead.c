@@ -75,6 +75,19 @@ static int get_handle(napi_env env, napi_value v, aead_t **a) {
   return napi_get_value_external(env, v, (void **)a) == napi_ok && *a != NULL;
 }
 
+/* The arguments seal and open share: handle, nonce, aad, input at 0..3, the output at `out_at`. */
+typedef struct {
+  aead_t *a;
+  unsigned char *nonce, *aad, *in, *out;
+  size_t nonce_len, aad_len, in_len, out_len;
+} call_t;
+
+static int get_call(napi_env env, napi_value *argv, int out_at, call_t *c) {
+  return get_handle(env, argv[0], &c->a) && get_u8(env, argv[1], &c->nonce, &c->nonce_len) &&
+         get_u8(env, argv[2], &c->aad, &c->aad_len) && get_u8(env, argv[3], &c->in, &c->in_len) &&
+         get_u8(env, argv[out_at], &c->out, &c->out_len);
+}
+
 /* create(alg: 0 aes-128-gcm | 1 aes-256-gcm | 2 chacha20-poly1305, key, encrypt) -> handle */
 static napi_value create(napi_env env, napi_callback_info info) {
   size_t argc = 3;
@@ -117,14 +130,12 @@ static napi_value seal(napi_env env, napi_callback_info info) {
   size_t argc = 7;
   napi_value argv[7];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  aead_t *a;
-  unsigned char *nonce, *aad, *pt, *out;
-  size_t nonce_len, aad_len, pt_len, out_len;
+  call_t c;
+  if (argc < 7 || !get_call(env, argv, 5, &c)) return throw_type(env, "seal(handle, nonce, aad, plaintext, type, out, offset)");
+  aead_t *a = c.a;
+  unsigned char *nonce = c.nonce, *aad = c.aad, *pt = c.in, *out = c.out;
+  size_t nonce_len = c.nonce_len, aad_len = c.aad_len, pt_len = c.in_len, out_len = c.out_len;
   int64_t type, offset;
-  if (argc < 7 || !get_handle(env, argv[0], &a) || !get_u8(env, argv[1], &nonce, &nonce_len) ||
-      !get_u8(env, argv[2], &aad, &aad_len) || !get_u8(env, argv[3], &pt, &pt_len) ||
-      !get_u8(env, argv[5], &out, &out_len))
-    return throw_type(env, "seal(handle, nonce, aad, plaintext, type, out, offset)");
   if (!is_number(env, argv[4]) || !is_number(env, argv[6])) return throw_type(env, "seal: type and offset must be numbers");
   /* Never wrapped or truncated: a fraction, NaN or an out-of-range value is a failed call. */
   if (!get_int_in(env, argv[4], -1, 255, &type) || !get_int_in(env, argv[6], 0, (double)out_len, &offset))
@@ -162,14 +173,12 @@ static napi_value open_(napi_env env, napi_callback_info info) {
   size_t argc = 6;
   napi_value argv[6];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  aead_t *a;
-  unsigned char *nonce, *aad, *ct, *out;
-  size_t nonce_len, aad_len, ct_len, out_len;
+  call_t c;
+  if (argc < 6 || !get_call(env, argv, 4, &c)) return throw_type(env, "open(handle, nonce, aad, ciphertextAndTag, out, offset)");
+  aead_t *a = c.a;
+  unsigned char *nonce = c.nonce, *aad = c.aad, *ct = c.in, *out = c.out;
+  size_t nonce_len = c.nonce_len, aad_len = c.aad_len, ct_len = c.in_len, out_len = c.out_len;
   int64_t offset;
-  if (argc < 6 || !get_handle(env, argv[0], &a) || !get_u8(env, argv[1], &nonce, &nonce_len) ||
-      !get_u8(env, argv[2], &aad, &aad_len) || !get_u8(env, argv[3], &ct, &ct_len) ||
-      !get_u8(env, argv[4], &out, &out_len))
-    return throw_type(env, "open(handle, nonce, aad, ciphertextAndTag, out, offset)");
   if (!is_number(env, argv[5])) return throw_type(env, "open: offset must be a number");
   if (!get_int_in(env, argv[5], 0, (double)out_len, &offset)) return int_result(env, -1);
   if (a->ctx == NULL || a->encrypt || nonce_len != NONCE_LEN || aad_len > 64 || ct_len < TAG_LEN || ct_len > MAX_RECORD_INPUT + TAG_LEN ||
