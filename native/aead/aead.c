@@ -132,35 +132,32 @@ static napi_value seal(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   call_t c;
   if (argc < 7 || !get_call(env, argv, 5, &c)) return throw_type(env, "seal(handle, nonce, aad, plaintext, type, out, offset)");
-  aead_t *a = c.a;
-  unsigned char *nonce = c.nonce, *aad = c.aad, *pt = c.in, *out = c.out;
-  size_t nonce_len = c.nonce_len, aad_len = c.aad_len, pt_len = c.in_len, out_len = c.out_len;
   int64_t type, offset;
   if (!is_number(env, argv[4]) || !is_number(env, argv[6])) return throw_type(env, "seal: type and offset must be numbers");
   /* Never wrapped or truncated: a fraction, NaN or an out-of-range value is a failed call. */
-  if (!get_int_in(env, argv[4], -1, 255, &type) || !get_int_in(env, argv[6], 0, (double)out_len, &offset))
+  if (!get_int_in(env, argv[4], -1, 255, &type) || !get_int_in(env, argv[6], 0, (double)c.out_len, &offset))
     return int_result(env, -1);
   size_t extra = type >= 0 ? 1 : 0;
-  if (a->ctx == NULL || !a->encrypt || nonce_len != NONCE_LEN || aad_len > 64 || pt_len > MAX_RECORD_INPUT ||
-      out_len - (size_t)offset < pt_len + extra + TAG_LEN)
+  if (c.a->ctx == NULL || !c.a->encrypt || c.nonce_len != NONCE_LEN || c.aad_len > 64 || c.in_len > MAX_RECORD_INPUT ||
+      c.out_len - (size_t)offset < c.in_len + extra + TAG_LEN)
     return int_result(env, -1);
-  unsigned char *o = out + offset;
+  unsigned char *o = c.out + offset;
   unsigned char type_byte = (unsigned char)type;
   int n = 0, total = 0;
-  if (EVP_CipherInit_ex(a->ctx, NULL, NULL, NULL, nonce, 1) != 1) return int_result(env, -1);
-  if (aad_len > 0 && EVP_CipherUpdate(a->ctx, NULL, &n, aad, (int)aad_len) != 1) return int_result(env, -1);
-  if (pt_len > 0) {
-    if (EVP_CipherUpdate(a->ctx, o, &n, pt, (int)pt_len) != 1) return int_result(env, -1);
+  if (EVP_CipherInit_ex(c.a->ctx, NULL, NULL, NULL, c.nonce, 1) != 1) return int_result(env, -1);
+  if (c.aad_len > 0 && EVP_CipherUpdate(c.a->ctx, NULL, &n, c.aad, (int)c.aad_len) != 1) return int_result(env, -1);
+  if (c.in_len > 0) {
+    if (EVP_CipherUpdate(c.a->ctx, o, &n, c.in, (int)c.in_len) != 1) return int_result(env, -1);
     total += n;
   }
   if (extra) {
-    if (EVP_CipherUpdate(a->ctx, o + total, &n, &type_byte, 1) != 1) return int_result(env, -1);
+    if (EVP_CipherUpdate(c.a->ctx, o + total, &n, &type_byte, 1) != 1) return int_result(env, -1);
     total += n;
   }
-  if (EVP_CipherFinal_ex(a->ctx, o + total, &n) != 1) return int_result(env, -1);
+  if (EVP_CipherFinal_ex(c.a->ctx, o + total, &n) != 1) return int_result(env, -1);
   total += n;
-  if ((size_t)total != pt_len + extra) return int_result(env, -1);
-  if (EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_GET_TAG, TAG_LEN, o + total) != 1) return int_result(env, -1);
+  if ((size_t)total != c.in_len + extra) return int_result(env, -1);
+  if (EVP_CIPHER_CTX_ctrl(c.a->ctx, EVP_CTRL_AEAD_GET_TAG, TAG_LEN, o + total) != 1) return int_result(env, -1);
   return int_result(env, total + TAG_LEN);
 }
 
@@ -175,27 +172,24 @@ static napi_value open_(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   call_t c;
   if (argc < 6 || !get_call(env, argv, 4, &c)) return throw_type(env, "open(handle, nonce, aad, ciphertextAndTag, out, offset)");
-  aead_t *a = c.a;
-  unsigned char *nonce = c.nonce, *aad = c.aad, *ct = c.in, *out = c.out;
-  size_t nonce_len = c.nonce_len, aad_len = c.aad_len, ct_len = c.in_len, out_len = c.out_len;
   int64_t offset;
   if (!is_number(env, argv[5])) return throw_type(env, "open: offset must be a number");
-  if (!get_int_in(env, argv[5], 0, (double)out_len, &offset)) return int_result(env, -1);
-  if (a->ctx == NULL || a->encrypt || nonce_len != NONCE_LEN || aad_len > 64 || ct_len < TAG_LEN || ct_len > MAX_RECORD_INPUT + TAG_LEN ||
-      out_len - (size_t)offset < ct_len - TAG_LEN)
+  if (!get_int_in(env, argv[5], 0, (double)c.out_len, &offset)) return int_result(env, -1);
+  if (c.a->ctx == NULL || c.a->encrypt || c.nonce_len != NONCE_LEN || c.aad_len > 64 || c.in_len < TAG_LEN || c.in_len > MAX_RECORD_INPUT + TAG_LEN ||
+      c.out_len - (size_t)offset < c.in_len - TAG_LEN)
     return int_result(env, -1);
-  size_t body = ct_len - TAG_LEN;
-  unsigned char *o = out + offset;
+  size_t body = c.in_len - TAG_LEN;
+  unsigned char *o = c.out + offset;
   int n = 0, total = 0, ok = 1;
   /* In place is safe: the output stops at `body` bytes, before the tag it still has to read. */
-  ok = EVP_CipherInit_ex(a->ctx, NULL, NULL, NULL, nonce, 0) == 1;
-  if (ok && aad_len > 0) ok = EVP_CipherUpdate(a->ctx, NULL, &n, aad, (int)aad_len) == 1;
+  ok = EVP_CipherInit_ex(c.a->ctx, NULL, NULL, NULL, c.nonce, 0) == 1;
+  if (ok && c.aad_len > 0) ok = EVP_CipherUpdate(c.a->ctx, NULL, &n, c.aad, (int)c.aad_len) == 1;
   if (ok && body > 0) {
-    ok = EVP_CipherUpdate(a->ctx, o, &n, ct, (int)body) == 1;
+    ok = EVP_CipherUpdate(c.a->ctx, o, &n, c.in, (int)body) == 1;
     total = n;
   }
-  if (ok) ok = EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_SET_TAG, TAG_LEN, ct + body) == 1;
-  if (ok) ok = EVP_CipherFinal_ex(a->ctx, o + total, &n) == 1; /* verifies the tag */
+  if (ok) ok = EVP_CIPHER_CTX_ctrl(c.a->ctx, EVP_CTRL_AEAD_SET_TAG, TAG_LEN, c.in + body) == 1;
+  if (ok) ok = EVP_CipherFinal_ex(c.a->ctx, o + total, &n) == 1; /* verifies the tag */
   if (ok) total += n;
   if (!ok || (size_t)total != body) {
     if (body > 0) OPENSSL_cleanse(o, body); /* never leave unauthenticated plaintext behind */
