@@ -56,6 +56,13 @@ export const MAX_FRAGMENT_LENGTH = MAX_PLAINTEXT_LENGTH;
  */
 export const MAX_BUFFERED_HANDSHAKE_BYTES = MAX_HANDSHAKE_MESSAGE + 4 + MAX_FRAGMENT_LENGTH;
 
+/**
+ * What a disposed connection's trace option becomes: a function like the drivers' own, so the
+ * field keeps its type (a boolean there would change the hidden class of every connection, see
+ * node/warm-shapes.ts) while the driver's callback, which may reach its whole socket, is let go.
+ */
+const NEVER_TRACE = (): boolean => false;
+
 export class Connection implements TlsConnection {
   private readonly reader = new RecordReader();
   private readonly writer = new RecordWriter();
@@ -233,7 +240,7 @@ export class Connection implements TlsConnection {
     this.events = null;
     this.pendingHandshake = null;
     this.joiner = null;
-    this.traceOption = false;
+    this.traceOption = NEVER_TRACE;
   }
 
   setMaxFragmentLength(n: number): void {
