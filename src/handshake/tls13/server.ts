@@ -58,9 +58,15 @@ interface ServerChoice {
   sentCcs: boolean;
 }
 
-/** The server's view of the handshake once ServerHello is out. */
+/**
+ * The server's view of the handshake once ServerHello is out. Of the ClientHello it keeps only
+ * what the summary needs (a copy of the random): the decoded hello and its buffer are let go while
+ * the client's Finished is awaited.
+ */
 interface ServerHandshake extends ServerChoice {
-  ch: ClientHello;
+  clientRandom: Uint8Array;
+  serverName: string | undefined;
+  peerSignatureSchemes: number[] | undefined;
   serverRandom: Uint8Array;
   secrets: HandshakeSecrets;
   app: ApplicationSecrets;
@@ -262,7 +268,29 @@ function sendServerFlight(io: HandshakeIo, c: ServerChoice, ch: ClientHello, cli
   const app = secrets.master(c.transcript.hash());
   logApplicationSecrets(io, c.params.keyLog, true, ch.random, app);
   io.setWriteKey(trafficKey(p, c.suite, app.serverTraffic));
-  const hs: ServerHandshake = { ...c, ch, serverRandom, secrets, app, ownFinished: fin.verifyData, certRequest, peerChain: NO_BYTE_ARRAYS };
+  // Every field named, none spread: a spread of `c` gave each connection a hidden class of its own
+  // (a map and descriptor array per in-flight handshake, and megamorphic accesses in the states).
+  const hs: ServerHandshake = {
+    params: c.params,
+    suite: c.suite,
+    group: c.group,
+    cert: c.cert,
+    scheme: c.scheme,
+    alpn: c.alpn,
+    transcript: c.transcript,
+    sentCcs: c.sentCcs,
+    clientRandom: ch.random.slice(),
+    serverName: ch.ext.serverName,
+    peerSignatureSchemes: sharedSchemeList(ch.ext.signatureAlgorithms),
+    serverRandom,
+    secrets,
+    app,
+    ownFinished: fin.verifyData,
+    certRequest,
+    peerChain: NO_BYTE_ARRAYS,
+    verdict: undefined,
+    peerScheme: undefined,
+  };
   return certRequest ? new ExpectClientCertificate(hs) : new ExpectClientFinished(hs, noPeerAuth());
 }
 
@@ -380,14 +408,14 @@ export class ExpectClientFinished implements HandshakeState {
     io.setReadKey(trafficKey(io.provider, hs.suite, hs.app.clientTraffic));
     // Copies: views would keep the whole ClientHello and the handshake joiner's buffer alive
     // for the life of the connection (~4.4 KiB per idle connection).
-    const bytes = summaryBytes(hs.ch.random, hs.serverRandom, hs.ownFinished, fin.verifyData);
+    const bytes = summaryBytes(hs.clientRandom, hs.serverRandom, hs.ownFinished, fin.verifyData);
     io.complete({
       version: ProtocolVersion.TLSv1_3,
       cipherSuite: hs.suite.id,
       group: hs.group,
       signatureScheme: hs.peerScheme,
       alpnProtocol: hs.alpn,
-      serverName: hs.ch.ext.serverName,
+      serverName: hs.serverName,
       peerCertificates: hs.peerChain,
       ownCertificate: hs.cert.chain[0],
       peerVerdict: reportedVerdict(hs.verdict),
@@ -397,7 +425,7 @@ export class ExpectClientFinished implements HandshakeState {
       serverRandom: bytes.serverRandom,
       ownFinished: bytes.ownFinished,
       peerFinished: bytes.peerFinished,
-      peerSignatureSchemes: sharedSchemeList(hs.ch.ext.signatureAlgorithms),
+      peerSignatureSchemes: hs.peerSignatureSchemes,
     });
     return new ExpectTraffic(true, hs.app, proof);
   }
