@@ -161,7 +161,6 @@ export class Connection implements TlsConnection {
         this.pump();
       });
     } finally {
-      this.reader.settle();
       if (transient) {
         this.transientInput = null;
         this.reader.ownBuffered(bytes.buffer);
@@ -215,14 +214,10 @@ export class Connection implements TlsConnection {
     if (this.fail || this.disposed) return this.drain();
     const state = this.state;
     if (!state?.paused || !state.resume) throw new Error('resumeHandshake called while the handshake is not waiting for a decision');
-    try {
-      this.guard(() => {
-        this.state = state.resume!(this.io, decision);
-        this.pump();
-      });
-    } finally {
-      this.reader.settle();
-    }
+    this.guard(() => {
+      this.state = state.resume!(this.io, decision);
+      this.pump();
+    });
     return this.drain();
   }
 
@@ -258,21 +253,29 @@ export class Connection implements TlsConnection {
 
   // --- the dispatch loop ---
 
-  /** Processes buffered handshake messages, then records, until input runs out or the state pauses. */
+  /**
+   * Processes buffered handshake messages, then records, until input runs out or the state pauses.
+   * Then, however it ends, the reader settles its plaintext slab: what it decrypted is about to
+   * leave the engine as events (plaintext-slab.ts).
+   */
   private pump(): void {
-    while (!this.fail && this.state && !this.state.paused) {
-      const joiner = this.joiner;
-      if (joiner !== null) {
-        const raw = joiner.next();
-        if (raw) {
-          this.processHandshake(raw);
-          continue;
+    try {
+      while (!this.fail && this.state && !this.state.paused) {
+        const joiner = this.joiner;
+        if (joiner !== null) {
+          const raw = joiner.next();
+          if (raw) {
+            this.processHandshake(raw);
+            continue;
+          }
+          if (this.done && joiner.isEmpty()) this.joiner = null;
         }
-        if (this.done && joiner.isEmpty()) this.joiner = null;
+        const rec = this.reader.next();
+        if (!rec) return;
+        this.processRecord(rec.type, rec.payload);
       }
-      const rec = this.reader.next();
-      if (!rec) return;
-      this.processRecord(rec.type, rec.payload);
+    } finally {
+      this.reader.settle();
     }
   }
 
