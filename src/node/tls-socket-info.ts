@@ -89,58 +89,57 @@ export abstract class TLSSocketInfo extends net.Socket {
     return super.emit(event, ...args);
   }
 
-  /**
-   * The handshake's results while the socket is open. As in Node, whose TLS handle is gone once the
-   * socket is destroyed: the getters then answer null (the engine is disposed by then anyway).
-   */
-  private get live(): TlsConnection | null {
-    return this.destroyed ? null : this.conn;
-  }
+  // Each getter below first answers as Node's do once the socket is destroyed (its TLS handle is
+  // gone then; ours has disposed its engine): null, or undefined for the X509 ones.
 
   getCipher(): { name: string; standardName: string; version: string } | null {
-    const neg = this.live?.negotiated;
+    if (this.destroyed) return null;
+    const neg = this.conn?.negotiated;
     const row = neg ? suiteById(neg.cipherSuite) : undefined;
     if (!neg || !row) return null;
     return { name: row.opensslName, standardName: row.ianaName, version: versionName(neg.version) ?? 'unknown' };
   }
 
   getProtocol(): string | null {
-    const neg = this.live?.negotiated;
+    if (this.destroyed) return null;
+    const neg = this.conn?.negotiated;
     return neg ? versionName(neg.version) : null;
   }
 
   getPeerCertificate(detailed = false): PeerCertificateObject | null {
-    if (!this.live) return null;
-    const chain = this.live.negotiated?.peerCertificates ?? [];
+    if (!this.conn || this.destroyed) return null;
+    const chain = this.conn.negotiated?.peerCertificates ?? [];
     return chain.length ? toPeerCertificate(chain, !!detailed, this.secureContext.ca) : {};
   }
 
   getCertificate(): PeerCertificateObject | null {
-    if (!this.live) return null;
-    const own = this.live.negotiated?.ownCertificate;
+    if (!this.conn || this.destroyed) return null;
+    const own = this.conn.negotiated?.ownCertificate;
     return own ? toPeerCertificate([own], false) : {};
   }
 
   /** The peer's leaf as a node:crypto X509Certificate (undefined before the handshake or without one). */
   getPeerX509Certificate(): X509Certificate | undefined {
-    const leaf = this.live?.negotiated?.peerCertificates[0];
+    if (this.destroyed) return undefined;
+    const leaf = this.conn?.negotiated?.peerCertificates[0];
     return leaf ? new X509Certificate(leaf) : undefined;
   }
 
   getX509Certificate(): X509Certificate | undefined {
-    const own = this.live?.negotiated?.ownCertificate;
+    if (this.destroyed) return undefined;
+    const own = this.conn?.negotiated?.ownCertificate;
     return own ? new X509Certificate(own) : undefined;
   }
 
   getFinished(): Buffer | null | undefined {
-    if (!this.live) return this.destroyed ? null : undefined;
-    const f = this.live.negotiated?.ownFinished;
+    if (this.destroyed) return null;
+    const f = this.conn?.negotiated?.ownFinished;
     return f ? Buffer.from(f) : undefined;
   }
 
   getPeerFinished(): Buffer | null | undefined {
-    if (!this.live) return this.destroyed ? null : undefined;
-    const f = this.live.negotiated?.peerFinished;
+    if (this.destroyed) return null;
+    const f = this.conn?.negotiated?.peerFinished;
     return f ? Buffer.from(f) : undefined;
   }
 
@@ -168,7 +167,8 @@ export abstract class TLSSocketInfo extends net.Socket {
 
   /** Client only, as in Node: the server side answers {}; before the handshake, null. */
   getEphemeralKeyInfo(): { type?: string; name?: string; size?: number } | null {
-    const neg = this.live?.negotiated;
+    if (this.destroyed) return null;
+    const neg = this.conn?.negotiated;
     // Node: "only supported on a client socket; null is returned if called on a server socket".
     if (!neg || this._tlsOptions.isServer) return null;
     if (neg.group === undefined) return {};
