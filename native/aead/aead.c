@@ -75,15 +75,18 @@ static int get_handle(napi_env env, napi_value v, aead_t **a) {
   return napi_get_value_external(env, v, (void **)a) == napi_ok && *a != NULL;
 }
 
-/* The arguments seal and open share: handle, nonce, aad, input at 0..3, the output at `out_at`. */
+/* Reads `want` arguments into argv; those seal and open share (handle, nonce, aad, input at 0..3,
+ * the output at `out_at`) into c. 0 when any is missing or of the wrong type. */
 typedef struct {
   aead_t *a;
   unsigned char *nonce, *aad, *in, *out;
   size_t nonce_len, aad_len, in_len, out_len;
 } call_t;
 
-static int get_call(napi_env env, napi_value *argv, int out_at, call_t *c) {
-  return get_handle(env, argv[0], &c->a) && get_u8(env, argv[1], &c->nonce, &c->nonce_len) &&
+static int get_call(napi_env env, napi_callback_info info, size_t want, napi_value *argv, int out_at, call_t *c) {
+  size_t argc = want;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  return argc >= want && get_handle(env, argv[0], &c->a) && get_u8(env, argv[1], &c->nonce, &c->nonce_len) &&
          get_u8(env, argv[2], &c->aad, &c->aad_len) && get_u8(env, argv[3], &c->in, &c->in_len) &&
          get_u8(env, argv[out_at], &c->out, &c->out_len);
 }
@@ -127,11 +130,9 @@ static napi_value create(napi_env env, napi_callback_info info) {
  * (TLS 1.2). The output must not overlap the input.
  */
 static napi_value seal(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
   napi_value argv[7];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   call_t c;
-  if (argc < 7 || !get_call(env, argv, 5, &c)) return throw_type(env, "seal(handle, nonce, aad, plaintext, type, out, offset)");
+  if (!get_call(env, info, 7, argv, 5, &c)) return throw_type(env, "seal(handle, nonce, aad, plaintext, type, out, offset)");
   int64_t type, offset;
   if (!is_number(env, argv[4]) || !is_number(env, argv[6])) return throw_type(env, "seal: type and offset must be numbers");
   /* Never wrapped or truncated: a fraction, NaN or an out-of-range value is a failed call. */
@@ -167,11 +168,9 @@ static napi_value seal(napi_env env, napi_callback_info info) {
  * The output may be exactly the ciphertext's own bytes (in place), not a partial overlap.
  */
 static napi_value open_(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
   napi_value argv[6];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   call_t c;
-  if (argc < 6 || !get_call(env, argv, 4, &c)) return throw_type(env, "open(handle, nonce, aad, ciphertextAndTag, out, offset)");
+  if (!get_call(env, info, 6, argv, 4, &c)) return throw_type(env, "open(handle, nonce, aad, ciphertextAndTag, out, offset)");
   int64_t offset;
   if (!is_number(env, argv[5])) return throw_type(env, "open: offset must be a number");
   if (!get_int_in(env, argv[5], 0, (double)c.out_len, &offset)) return int_result(env, -1);
