@@ -93,7 +93,7 @@ abstract class NodeKeyHolder {
   }
 
   /** node:crypto open, failing after dispose() as a wrong key would. */
-  protected nodeOpen(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
+  protected openWithNodeCrypto(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
     return this.disposed ? null : nodeOpen(this.algorithm, this.key, nonce, aad, ciphertextAndTag);
   }
 }
@@ -108,7 +108,7 @@ class NodeAeadKey extends NodeKeyHolder implements AeadKeyWithParts {
   }
 
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
-    return this.nodeOpen(nonce, aad, ciphertextAndTag);
+    return this.openWithNodeCrypto(nonce, aad, ciphertextAndTag);
   }
 }
 
@@ -148,7 +148,7 @@ class TieredAeadKey extends NodeKeyHolder implements AeadKeyInto {
 
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
     const fast = this.native(ciphertextAndTag.length);
-    return fast ? fast.open(nonce, aad, ciphertextAndTag) : this.nodeOpen(nonce, aad, ciphertextAndTag);
+    return fast ? fast.open(nonce, aad, ciphertextAndTag) : this.openWithNodeCrypto(nonce, aad, ciphertextAndTag);
   }
 
   sealInto(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, innerType: number, out: Uint8Array, offset: number): number {
@@ -177,7 +177,7 @@ class TieredAeadKey extends NodeKeyHolder implements AeadKeyInto {
   openInto(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array, out: Uint8Array, offset: number): number {
     const fast = this.native(ciphertextAndTag.length);
     if (fast) return fast.openInto(nonce, aad, ciphertextAndTag, out, offset);
-    const pt = this.nodeOpen(nonce, aad, ciphertextAndTag);
+    const pt = this.openWithNodeCrypto(nonce, aad, ciphertextAndTag);
     if (pt === null || !Number.isInteger(offset) || offset < 0 || offset > out.length || out.length - offset < pt.length) return -1;
     out.set(pt, offset);
     return pt.length;
