@@ -29,7 +29,7 @@ export const SCAVENGE_WINDOW_BYTES = 16 * 1024 * 1024;
  * Plaintext bytes between looks at the young generation (a look costs under a microsecond). Small
  * against the window, so that a process scavenging often is not mistaken for one that does not:
  * a scavenge is seen as a drop in the used size, and several between two looks can hide it, but
- * not at every one of the window's 32 looks.
+ * not at every one of the window's 16 looks.
  */
 export const CHECK_BYTES = 1024 * 1024;
 /** An array element is one tagged slot: 8 bytes without pointer compression (Node's default), 4 with. */
