@@ -266,21 +266,30 @@ test('key change: records sealed under key A then key B read back with the switc
   }
 });
 
-test('writer (node:crypto): fragments at maxFragment, bounds its setter, and needs a key to seal', () => {
-  const w = new RecordWriter();
-  w.setWriteKey13(nodeAes(), iv);
-  w.seal(T.application_data, bytes(40000));
-  const chunks = w.take();
+/** What a reader with the test key reads from `chunks`: each record's payload length. */
+function readBackLengths(chunks: Uint8Array[]): number[] {
   const r = new RecordReader();
   r.setReadKey13(aes(), iv);
   r.push(concatBytes(...chunks));
-  assert.deepEqual(drain(r).map((x) => x.payload.length / 2), [16384, 16384, 7232]);
+  return drain(r).map((x) => x.payload.length / 2);
+}
+
+/** 1025 bytes sealed at maxFragment 512 (three records after three of 40000), then 1100 plain bytes. */
+function sealSmallThenPlain(w: RecordWriter): Uint8Array[] {
   w.maxFragment = 512;
   w.seal(T.application_data, bytes(1025));
   assert.equal(w.sequenceNumber, 6);
   assert.equal(w.queuedBytes, 3 * (5 + 1 + 16) + 1025);
   w.writePlain(T.handshake, bytes(1100));
-  const out = w.take();
+  return w.take();
+}
+
+test('writer (node:crypto): fragments at maxFragment, bounds its setter, and needs a key to seal', () => {
+  const w = new RecordWriter();
+  w.setWriteKey13(nodeAes(), iv);
+  w.seal(T.application_data, bytes(40000));
+  assert.deepEqual(readBackLengths(w.take()), [16384, 16384, 7232]);
+  const out = sealSmallThenPlain(w);
   // Sealed: header, ciphertext, (type ciphertext || tag) per record. One record's tail and the
   // next one's header are neighbours in the small-chunk slab, so the writer joins them (unless
   // the slab filled in between); nothing else is joined. Plain: header + fragment per record.
@@ -322,16 +331,8 @@ test('writer (native AEAD): one chunk per record, the records of one seal() merg
   assert.equal(chunks.length, new Set(chunks.map((c) => c.buffer)).size, 'more than one chunk per slab');
   assert.ok(chunks.length <= 2, `${chunks.length} chunks for 3 records`);
   assert.deepEqual(chunks.flatMap(recordLengths), [16384, 16384, 7232]);
-  const r = new RecordReader();
-  r.setReadKey13(aes(), iv);
-  r.push(concatBytes(...chunks));
-  assert.deepEqual(drain(r).map((x) => x.payload.length / 2), [16384, 16384, 7232]);
-  w.maxFragment = 512;
-  w.seal(T.application_data, bytes(1025));
-  assert.equal(w.sequenceNumber, 6);
-  assert.equal(w.queuedBytes, 3 * (5 + 1 + 16) + 1025);
-  w.writePlain(T.handshake, bytes(1100));
-  const out = w.take();
+  assert.deepEqual(readBackLengths(chunks), [16384, 16384, 7232]);
+  const out = sealSmallThenPlain(w);
   const sealed = out.slice(0, out.length - 6); // plain: header + fragment for each of 3 records
   assert.ok(sealed.length === 1 || sealed.length === 2, `${out.length} chunks`);
   assert.deepEqual(sealed.flatMap(recordLengths), [512, 512, 1]);
