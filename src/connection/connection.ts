@@ -72,6 +72,12 @@ export class Connection implements TlsConnection {
    */
   private joiner: HandshakeJoiner | null = null;
   private state: HandshakeState | undefined;
+  /**
+   * `state.paused`, kept here: the record loop reads it for every read, and reading it from the
+   * state would make that loop's optimised code depend on the handshake states' hidden classes,
+   * which die with each handshake (so every new connection's handshake deoptimised the data path).
+   */
+  private paused = false;
   /** Events for the next drain; null while there are none (no empty array kept per connection). */
   private events: ConnectionEvent[] | null = null;
   private fail: TlsError | undefined;
@@ -115,7 +121,7 @@ export class Connection implements TlsConnection {
     // A peer rejecting our flight may send its alert before it has keys (RecordReader explains).
     this.reader.acceptPlaintextAlerts(true);
     this.setMaxFragmentLength(config.maxFragmentLength ?? MAX_FRAGMENT_LENGTH);
-    if (isServer) this.state = startServer(config as ServerConfig);
+    if (isServer) this.enter(startServer(config as ServerConfig));
   }
 
   get handshakeComplete(): boolean {
@@ -144,7 +150,7 @@ export class Connection implements TlsConnection {
   private begin(): void {
     if (this.isServer || this.state || this.fail) return;
     this.guard(() => {
-      this.state = this.firstState ? this.firstState(this.io) : startClient(this.io, this.config as ClientConfig);
+      this.enter(this.firstState ? this.firstState(this.io) : startClient(this.io, this.config as ClientConfig));
     });
   }
 
@@ -155,7 +161,7 @@ export class Connection implements TlsConnection {
     try {
       this.guard(() => {
         this.reader.push(bytes);
-        if (this.state?.paused && this.reader.bufferedBytes > MAX_INPUT_WHILE_PAUSED) {
+        if (this.paused && this.reader.bufferedBytes > MAX_INPUT_WHILE_PAUSED) {
           throw new TlsError(AlertDescription.unexpected_message, 'TooMuchInputWhilePaused', `more than ${MAX_INPUT_WHILE_PAUSED} bytes arrived while the ClientHello decision was pending`);
         }
         this.pump();
@@ -215,7 +221,7 @@ export class Connection implements TlsConnection {
     const state = this.state;
     if (!state?.paused || !state.resume) throw new Error('resumeHandshake called while the handshake is not waiting for a decision');
     this.guard(() => {
-      this.state = state.resume!(this.io, decision);
+      this.enter(state.resume!(this.io, decision));
       this.pump();
     });
     return this.drain();
@@ -260,7 +266,7 @@ export class Connection implements TlsConnection {
    */
   private pump(): void {
     try {
-      while (!this.fail && this.state && !this.state.paused) {
+      while (!this.fail && this.state !== undefined && !this.paused) {
         const joiner = this.joiner;
         if (joiner !== null) {
           const raw = joiner.next();
@@ -355,7 +361,12 @@ export class Connection implements TlsConnection {
       throw new TlsError(AlertDescription.unexpected_message, 'TooManyKeyUpdates', `more than ${MAX_KEY_UPDATES_PER_WINDOW} KeyUpdates within ${KEY_UPDATE_WINDOW_RECORDS} records`);
     }
     const m: DecodedHandshake = { msg, raw };
-    this.state = this.state!.handle(this.io, m);
+    this.enter(this.state!.handle(this.io, m));
+  }
+
+  private enter(state: HandshakeState): void {
+    this.state = state;
+    this.paused = state.paused === true;
   }
 
   // --- output and errors ---

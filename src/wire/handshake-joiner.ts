@@ -164,3 +164,11 @@ export class HandshakeJoiner {
     return 0;
   }
 }
+
+/**
+ * One joiner that lives as long as the process. A connection drops its joiner once the handshake
+ * is over, so between connections none may be alive; V8 would then collect the class's hidden
+ * class at the next full GC, with it the feedback of the record loop's handshake branch, and the
+ * next handshake would deoptimise that loop (see record/plaintext-slab.ts's SHAPE_KEEPER).
+ */
+export const SHAPE_KEEPER = new HandshakeJoiner();
