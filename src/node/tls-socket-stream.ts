@@ -19,10 +19,19 @@ import { TLSSocketInfo, u8ToBuffer } from './tls-socket-info.js';
 /** How long a destroyed socket waits for its queued alert to reach the peer before closing. */
 export const ALERT_FLUSH_TIMEOUT_MS = 1000;
 
+type WriteCallback = (err?: Error | null) => void;
+
 interface PendingWrite {
   chunks: Buffer[];
-  cb: (err?: Error | null) => void;
+  cb: WriteCallback;
 }
+
+/**
+ * The empty drain queue, shared. A queue is created holding its first callback: `[cb]` is an
+ * array of objects from birth, where a fresh `[]` changes its elements kind at the first push,
+ * which deoptimised the optimised write path once per connection.
+ */
+const NO_WAITERS: readonly WriteCallback[] = Object.freeze([]);
 
 export abstract class TLSSocketStream extends TLSSocketInfo {
   /** The transport under us (null before connect() on a bare TLSSocket, and after destroy). */
@@ -37,7 +46,7 @@ export abstract class TLSSocketStream extends TLSSocketInfo {
   private awaitingDecision = false;
   private pendingWrites: PendingWrite[] = [];
   private pendingFinal: ((err?: Error | null) => void) | null = null;
-  private drainWaiters: ((err?: Error | null) => void)[] = [];
+  private drainWaiters: readonly WriteCallback[] = NO_WAITERS;
   /** Cleartext bytes received (bytesRead, as Node counts it for TLS sockets). */
   cleartextRead = 0;
   /** Cleartext bytes handed to the engine (bytesWritten adds what is still queued). */
@@ -88,7 +97,8 @@ export abstract class TLSSocketStream extends TLSSocketInfo {
   protected onRawDrain(): void {
     this.releaseIfWritten();
     const waiters = this.drainWaiters;
-    this.drainWaiters = [];
+    if (waiters === NO_WAITERS) return;
+    this.drainWaiters = NO_WAITERS;
     for (const cb of waiters) cb();
   }
 
@@ -172,7 +182,8 @@ export abstract class TLSSocketStream extends TLSSocketInfo {
     // to the kernel (a socket write that completed synchronously leaves nothing buffered; its
     // 'drain' would only come a tick later).
     if (this.flush() || this.raw?.writableLength === 0) cb();
-    else this.drainWaiters.push(cb);
+    else if (this.drainWaiters === NO_WAITERS) this.drainWaiters = [cb];
+    else (this.drainWaiters as WriteCallback[]).push(cb);
   }
 
   /** Once verified: the writes (and end()) that waited for the handshake go out, in order. */
@@ -209,7 +220,7 @@ export abstract class TLSSocketStream extends TLSSocketInfo {
   override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
     this.pendingWrites = [];
     this.pendingFinal = null;
-    this.drainWaiters = [];
+    this.drainWaiters = NO_WAITERS;
     const raw = this.raw;
     if (raw && !raw.destroyed) {
       if (this.alertQueued && raw.writable && !raw.writableEnded) {
