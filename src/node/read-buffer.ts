@@ -26,10 +26,14 @@ import net from 'node:net';
  * Larger than Node's 64 KiB reads: under bulk load the kernel has more queued, and every read
  * costs a JS callback, a syscall and a record split across reads. Measured (bulk server, 256 MiB,
  * node:tls client): 64 KiB 1.85 ms/MB, 256 KiB 1.42, 512 KiB 1.23, 1 MiB 1.18 (avg read 396 KB).
- * One buffer per process; the cost is that one read may deliver up to this much cleartext to a
- * paused reader before the transport is paused.
+ * But the reader's gulp size also sets the sender's cost: against 512 KiB reads the sending
+ * client spends more CPU per MB (more of its writes find the socket full). Shared harness, both
+ * ends ts-tls, alternating pairs of runs: 256 KiB instead of 512 gave +6 % MB/s (14 pairs), the
+ * server +0.02 ms/MB, the client -0.06; 128 KiB: no better than 256 (server +0.05, client -0.05);
+ * 64 KiB: -6 %. One buffer per process; the cost is that one read may deliver up to this much
+ * cleartext to a paused reader before the transport is paused.
  */
-export const SHARED_READ_BUFFER_SIZE = 512 * 1024;
+export const SHARED_READ_BUFFER_SIZE = 256 * 1024;
 
 interface OnreadSymbols {
   buffer: symbol;
