@@ -30,8 +30,11 @@ import net from 'node:net';
  * client spends more CPU per MB (more of its writes find the socket full). Shared harness, both
  * ends ts-tls, alternating pairs of runs: 256 KiB instead of 512 gave +6 % MB/s (14 pairs), the
  * server +0.02 ms/MB, the client -0.06; 128 KiB: no better than 256 (server +0.05, client -0.05);
- * 64 KiB: -6 %. One buffer per process; the cost is that one read may deliver up to this much
- * cleartext to a paused reader before the transport is paused.
+ * 64 KiB: -6 %. A cold process gains from fewer reads instead (each read's JavaScript runs
+ * unoptimised at first): `npm run bench`'s fresh-process 64 MiB transfer, 12 alternating runs,
+ * was 5 % faster with 512 KiB (384: +1 %). We take the warm figure: a server lives long. One
+ * buffer per process; the cost is that one read may deliver up to this much cleartext to a
+ * paused reader before the transport is paused.
  */
 export const SHARED_READ_BUFFER_SIZE = 256 * 1024;
 
