@@ -26,17 +26,17 @@ import net from 'node:net';
  * Larger than Node's 64 KiB reads: under bulk load the kernel has more queued, and every read
  * costs a JS callback, a syscall and a record split across reads. Measured (bulk server, 256 MiB,
  * node:tls client): 64 KiB 1.85 ms/MB, 256 KiB 1.42, 512 KiB 1.23, 1 MiB 1.18 (avg read 396 KB).
- * But the reader's gulp size also sets the sender's cost: against 512 KiB reads the sending
- * client spends more CPU per MB (more of its writes find the socket full). Shared harness, both
- * ends ts-tls, alternating pairs of runs: 256 KiB instead of 512 gave +6 % MB/s (14 pairs), the
- * server +0.02 ms/MB, the client -0.06; 128 KiB: no better than 256 (server +0.05, client -0.05);
- * 64 KiB: -6 %. A cold process gains from fewer reads instead (each read's JavaScript runs
- * unoptimised at first): `npm run bench`'s fresh-process 64 MiB transfer, 12 alternating runs,
- * was 5 % faster with 512 KiB (384: +1 %). We take the warm figure: a server lives long. One
- * buffer per process; the cost is that one read may deliver up to this much cleartext to a
+ * One buffer per process; the cost is that one read may deliver up to this much cleartext to a
  * paused reader before the transport is paused.
+ *
+ * 256 KiB was tried again once the data path stopped recompiling per connection (round 6 of
+ * docs/performance.md). In the shared harness, with the sending client on the same two cores,
+ * it was 6 % faster (the sender's CPU per MB fell 12 %: its writes found the socket full less
+ * often; the receiver's rose 3 %); in `npm run bench`'s fresh processes, where each read's
+ * JavaScript is not optimised yet, 512 KiB was 5-11 % faster. The sender's saving is a loopback
+ * effect of sharing the machine; for the receiver itself, larger reads cost less. 512 it stays.
  */
-export const SHARED_READ_BUFFER_SIZE = 256 * 1024;
+export const SHARED_READ_BUFFER_SIZE = 512 * 1024;
 
 interface OnreadSymbols {
   buffer: symbol;

@@ -8,10 +8,10 @@
  * The next record's plaintext starts where the previous record's content ended, over its content
  * type byte and padding, which nobody reads once the record is parsed.
  *
- * The memory may come uninitialised from the AEAD (allocOpenOutput): zero-filling each read's slab
- * (512 KiB reads then), which decryption overwrites, cost ~8% of a bulk receiver's CPU. Any
- * chunk's `.buffer` shows the whole slab, so no byte of it may be stale heap once a chunk leaves
- * the engine: the reader sizes a slab for the whole records it holds (each body less its tag, which is what a
+ * The memory may come uninitialised from the AEAD (allocOpenOutput): zero-filling a 512 KiB read's
+ * slab that decryption then overwrites cost ~8% of a bulk receiver's CPU. Any chunk's `.buffer`
+ * shows the whole slab, so no byte of it may be stale heap once a chunk leaves the engine: the
+ * reader sizes a slab for the whole records it holds (each body less its tag, which is what a
  * successful open writes), the slab tracks how far opens have written, and `settle()` zeroes
  * the rest before the connection returns its events. A slab left with room is zeroed past that
  * mark before it is replaced.
