@@ -26,13 +26,6 @@ interface PendingWrite {
   cb: WriteCallback;
 }
 
-/**
- * The empty drain queue, shared. A queue is created holding its first callback: `[cb]` is an
- * array of objects from birth, where a fresh `[]` changes its elements kind at the first push,
- * which deoptimised the optimised write path once per connection.
- */
-const NO_WAITERS: readonly WriteCallback[] = Object.freeze([]);
-
 export abstract class TLSSocketStream extends TLSSocketInfo {
   /** The transport under us (null before connect() on a bare TLSSocket, and after destroy). */
   protected raw: Duplex | null = null;
@@ -45,8 +38,14 @@ export abstract class TLSSocketStream extends TLSSocketInfo {
   private pausedRaw = false;
   private awaitingDecision = false;
   private pendingWrites: PendingWrite[] = [];
-  private pendingFinal: ((err?: Error | null) => void) | null = null;
-  private drainWaiters: readonly WriteCallback[] = NO_WAITERS;
+  private pendingFinal: WriteCallback | null = null;
+  /**
+   * Write callbacks waiting for the transport's 'drain'; null while none. A queue is created
+   * holding its first callback: `[cb]` is an array of objects from birth, where a fresh `[]`
+   * changes its elements kind at the first push, which deoptimised the optimised write path once
+   * per connection.
+   */
+  private drainWaiters: WriteCallback[] | null = null;
   /** Cleartext bytes received (bytesRead, as Node counts it for TLS sockets). */
   cleartextRead = 0;
   /** Cleartext bytes handed to the engine (bytesWritten adds what is still queued). */
@@ -97,8 +96,8 @@ export abstract class TLSSocketStream extends TLSSocketInfo {
   protected onRawDrain(): void {
     this.releaseIfWritten();
     const waiters = this.drainWaiters;
-    if (waiters === NO_WAITERS) return;
-    this.drainWaiters = NO_WAITERS;
+    if (waiters === null) return;
+    this.drainWaiters = null;
     for (const cb of waiters) cb();
   }
 
@@ -149,18 +148,18 @@ export abstract class TLSSocketStream extends TLSSocketInfo {
   // ---- writing --------------------------------------------------------------------------------
 
   // net.Socket keeps strings as strings (decodeStrings: false); the engine takes bytes.
-  override _write(chunk: Buffer | string, encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
+  override _write(chunk: Buffer | string, encoding: BufferEncoding, cb: WriteCallback): void {
     this.writeChunks([typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk], cb);
   }
 
-  override _writev(chunks: { chunk: Buffer | string; encoding: BufferEncoding }[], cb: (err?: Error | null) => void): void {
+  override _writev(chunks: { chunk: Buffer | string; encoding: BufferEncoding }[], cb: WriteCallback): void {
     this.writeChunks(
       chunks.map((c) => (typeof c.chunk === 'string' ? Buffer.from(c.chunk, c.encoding) : c.chunk)),
       cb,
     );
   }
 
-  private writeChunks(chunks: Buffer[], cb: (err?: Error | null) => void): void {
+  private writeChunks(chunks: Buffer[], cb: WriteCallback): void {
     // Before the peer is verified, cleartext waits (it must never reach an unverified server).
     if (!this.verified) {
       this.pendingWrites.push({ chunks, cb });
@@ -182,8 +181,8 @@ export abstract class TLSSocketStream extends TLSSocketInfo {
     // to the kernel (a socket write that completed synchronously leaves nothing buffered; its
     // 'drain' would only come a tick later).
     if (this.flush() || this.raw?.writableLength === 0) cb();
-    else if (this.drainWaiters === NO_WAITERS) this.drainWaiters = [cb];
-    else (this.drainWaiters as WriteCallback[]).push(cb);
+    else if (this.drainWaiters === null) this.drainWaiters = [cb];
+    else this.drainWaiters.push(cb);
   }
 
   /** Once verified: the writes (and end()) that waited for the handshake go out, in order. */
@@ -199,7 +198,7 @@ export abstract class TLSSocketStream extends TLSSocketInfo {
   }
 
   /** end(): close_notify after the pending writes, then the transport's write side is ended. */
-  override _final(cb: (err?: Error | null) => void): void {
+  override _final(cb: WriteCallback): void {
     if (!this.verified) {
       this.pendingFinal = cb;
       return;
@@ -220,7 +219,7 @@ export abstract class TLSSocketStream extends TLSSocketInfo {
   override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
     this.pendingWrites = [];
     this.pendingFinal = null;
-    this.drainWaiters = NO_WAITERS;
+    this.drainWaiters = null;
     const raw = this.raw;
     if (raw && !raw.destroyed) {
       if (this.alertQueued && raw.writable && !raw.writableEnded) {

@@ -14,7 +14,8 @@
  *
  * The engine, not the socket: a TLSSocket reaches the application's listeners and options, and
  * whatever they capture (a leak test kept a whole round of 200 connections alive through them).
- * A disposed engine holds no bytes of the application and no key material.
+ * A disposed engine holds no bytes of the application and no key material. Objects the engine
+ * drops within a connection keep one instance per class instead (util/shape-keeper.ts).
  */
 import type { TlsConnection } from '../connection/types.js';
 

@@ -17,6 +17,7 @@
  * mark before it is replaced.
  */
 import type { AeadKeyInto } from '../crypto/provider.js';
+import { keepShape } from '../util/shape-keeper.js';
 
 /** A slab is sized for what is buffered, up to this (a larger backlog gets several slabs). */
 export const MAX_SLAB_BYTES = 1024 * 1024;
@@ -72,10 +73,5 @@ export class PlaintextSlab {
   }
 }
 
-/**
- * One slab that lives as long as the process. A reader lets its slab go at the end of each
- * receive, so between connections none may be alive; V8 would then collect the class's hidden
- * class at the next full GC and discard the optimised receive path built on it (see
- * node/warm-shapes.ts). An empty slab is a few dozen bytes.
- */
-export const SHAPE_KEEPER = new PlaintextSlab();
+// A reader lets its slab go at the end of each receive: between connections none may be alive.
+keepShape(new PlaintextSlab());

@@ -11,6 +11,7 @@
  */
 import { NO_BYTE_ARRAYS } from '../util/bytes.js';
 import { TlsError } from '../util/errors.js';
+import { keepShape } from '../util/shape-keeper.js';
 import { AlertDescription } from './registry.js';
 
 /** Largest handshake message we accept, header excluded (a Certificate chain is the big one). */
@@ -165,10 +166,6 @@ export class HandshakeJoiner {
   }
 }
 
-/**
- * One joiner that lives as long as the process. A connection drops its joiner once the handshake
- * is over, so between connections none may be alive; V8 would then collect the class's hidden
- * class at the next full GC, with it the feedback of the record loop's handshake branch, and the
- * next handshake would deoptimise that loop (see record/plaintext-slab.ts's SHAPE_KEEPER).
- */
-export const SHAPE_KEEPER = new HandshakeJoiner();
+// A connection drops its joiner once the handshake is over: between connections none may be
+// alive, and the next handshake would find the record loop's feedback for it gone.
+keepShape(new HandshakeJoiner());
