@@ -7,6 +7,9 @@
 
 export type HashAlgorithm = 'sha256' | 'sha384' | 'sha512' | 'sha1';
 
+/** Digest length in bytes: a property of the algorithm, the same for every provider. */
+export const HASH_LENGTHS: Readonly<Record<HashAlgorithm, number>> = Object.freeze({ sha1: 20, sha256: 32, sha384: 48, sha512: 64 });
+
 export interface HashContext {
   update(data: Uint8Array): void;
   /** The digest so far; the context stays usable (transcript hashes are read many times). */

@@ -3,6 +3,7 @@
  * the TLS SignatureScheme code points the CryptoProvider verifies. A certificate signature names a
  * hash, not a curve, so ECDSA maps by hash alone (the provider does not bind curves for certificates).
  */
+import { HASH_LENGTHS } from '../crypto/provider.js';
 import { SignatureScheme as S } from '../wire/registry.js';
 import { childrenOf, DerError, readIntegerNumber, readTop, type Tlv } from './der.js';
 import { decodeAlgId } from './x509-fields.js';
@@ -96,7 +97,7 @@ function pssHash(params: Uint8Array | undefined): 'sha256' | 'sha384' | 'sha512'
     // MaskGenAlgorithm's parameters are the MGF1 hash, itself an AlgorithmIdentifier (RFC 4055 §2.2).
     if (!hash || mgf.oid !== MGF1 || !mgf.params) return null;
     if (hashOf(decodeAlgId(mgf.params, readTop(mgf.params))) !== hash) return null;
-    const saltLen = { sha256: 32, sha384: 48, sha512: 64 }[hash];
+    const saltLen = HASH_LENGTHS[hash];
     if (readIntegerNumber(params, f[2]) !== saltLen) return null;
     if (f[3] && readIntegerNumber(params, f[3]) !== 1) return null;
     return hash;

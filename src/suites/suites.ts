@@ -2,7 +2,7 @@
  * Cipher suites as data: one row per suite (RFC 8446 §B.4 for TLS 1.3; RFC 5288, 5289, 7905,
  * 5246 for the TLS 1.2 rows, which are here so TLS 1.2 can be added without touching this table).
  */
-import type { AeadAlgorithm, HashAlgorithm } from '../crypto/provider.js';
+import { HASH_LENGTHS, type AeadAlgorithm, type HashAlgorithm } from '../crypto/provider.js';
 import { CipherSuite as C, ProtocolVersion } from '../wire/registry.js';
 import { indexTable } from './table.js';
 
@@ -54,7 +54,7 @@ const cbc = (bits: 128 | 256, mac: HashAlgorithm): CbcCipher => ({
   kind: 'cbc',
   cipher: bits === 128 ? 'aes-128-cbc' : 'aes-256-cbc',
   mac,
-  macKeyLength: { sha1: 20, sha256: 32, sha384: 48, sha512: 64 }[mac],
+  macKeyLength: HASH_LENGTHS[mac],
   blockLength: 16,
 });
 

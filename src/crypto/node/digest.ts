@@ -6,13 +6,11 @@
  * (~8.6 µs) on these machines (bench/micro-record.mjs prints both).
  */
 import { createHash, createHmac, type Hash } from 'node:crypto';
-import type { HashAlgorithm, HashContext } from '../provider.js';
+import { HASH_LENGTHS, type HashAlgorithm, type HashContext } from '../provider.js';
 import { asU8, BYTE_VALUES } from './bytes.js';
 
-const HASH_LENGTH: Record<HashAlgorithm, number> = { sha1: 20, sha256: 32, sha384: 48, sha512: 64 };
-
 export function hashLength(alg: HashAlgorithm): number {
-  const n = HASH_LENGTH[alg];
+  const n = HASH_LENGTHS[alg];
   if (n === undefined) throw new RangeError(`unsupported hash ${String(alg)}`);
   return n;
 }

@@ -4,7 +4,7 @@
  * data (§4.4.4), traffic keys (§7.3), KeyUpdate (§7.2) and the exporter (§7.5). The derivations
  * themselves are key-schedule.ts; this adapter keeps the states independent of its details.
  */
-import type { AeadAlgorithm, CryptoProvider, HashAlgorithm } from '../../crypto/provider.js';
+import { HASH_LENGTHS, type AeadAlgorithm, type CryptoProvider, type HashAlgorithm } from '../../crypto/provider.js';
 import { suiteById } from '../../suites/suites.js';
 import { TlsError } from '../../util/errors.js';
 import { AlertDescription, ProtocolVersion } from '../../wire/registry.js';
@@ -18,8 +18,6 @@ export interface Tls13Suite {
   readonly aead: AeadAlgorithm;
   readonly keyLength: number;
 }
-
-const HASH_LENGTH: Record<HashAlgorithm, number> = { sha1: 20, sha256: 32, sha384: 48, sha512: 64 };
 
 /**
  * One frozen Tls13Suite per suite id, shared by every connection: each handshake state and the
@@ -35,7 +33,7 @@ export function tls13Suite(id: number): Tls13Suite | undefined {
   const suite =
     !row || !row.versions.includes(ProtocolVersion.TLSv1_3) || row.cipher.kind !== 'aead'
       ? undefined
-      : Object.freeze({ id, hash: row.hash, hashLen: HASH_LENGTH[row.hash], aead: row.cipher.aead, keyLength: row.keyLength });
+      : Object.freeze({ id, hash: row.hash, hashLen: HASH_LENGTHS[row.hash], aead: row.cipher.aead, keyLength: row.keyLength });
   // Only ids of the table are remembered: a peer offering many unknown ids must not grow the map.
   if (row) tls13Suites.set(id, suite);
   return suite;
