@@ -423,18 +423,24 @@ test('rejected 0-RTT: undecryptable records are skipped within the budget, then 
   assert.throws(() => after.next(), isAlert(A.bad_record_mac), 'skipping ends at the first good record');
 });
 
+/** A "null cipher" (ciphertext = plaintext, zero tag) returns views, the worst case for the reused scratch buffer. */
+const nullAead: AeadKey = {
+  algorithm: 'aes-128-gcm',
+  seal: (_n, _a, pt) => [pt.slice(), new Uint8Array(16)],
+  open: (_n, _a, ct) => ct.subarray(0, ct.length - 16),
+};
+
+/** The wire bytes of `payloads` sealed as application data under `aead`. */
+function sealedWire(aead: AeadKey, payloads: Uint8Array[]): Uint8Array {
+  const w = new RecordWriter();
+  w.setWriteKey13(aead, iv);
+  for (const p of payloads) w.seal(T.application_data, p);
+  return concatBytes(...w.take());
+}
+
 test('records spanning chunks: payloads stay intact even with an AEAD whose open() returns a view of its input', () => {
-  // A "null cipher" (ciphertext = plaintext, zero tag) returns views, the worst case for the reused scratch buffer.
-  const nullAead: AeadKey = {
-    algorithm: 'aes-128-gcm',
-    seal: (_n, _a, pt) => [pt.slice(), new Uint8Array(16)],
-    open: (_n, _a, ct) => ct.subarray(0, ct.length - 16),
-  };
   for (const aead of [nullAead, aes()]) {
-    const w = new RecordWriter();
-    w.setWriteKey13(aead, iv);
-    for (let i = 0; i < 6; i++) w.seal(T.application_data, bytes(5000, i));
-    const wire = concatBytes(...w.take());
+    const wire = sealedWire(aead, Array.from({ length: 6 }, (_, i) => bytes(5000, i)));
     const r = new RecordReader();
     r.setReadKey13(aead, iv);
     // 3333-byte pushes: every record spans two or three chunks.
@@ -446,17 +452,9 @@ test('records spanning chunks: payloads stay intact even with an AEAD whose open
 });
 
 test('records spanning chunks, two readers interleaved: the process-wide scratch never leaks into a kept payload', () => {
-  const nullAead: AeadKey = {
-    algorithm: 'aes-128-gcm',
-    seal: (_n, _a, pt) => [pt.slice(), new Uint8Array(16)],
-    open: (_n, _a, ct) => ct.subarray(0, ct.length - 16),
-  };
   for (const aead of [nullAead, aes()]) {
     const readers = [0, 1].map((who) => {
-      const w = new RecordWriter();
-      w.setWriteKey13(aead, iv);
-      for (let i = 0; i < 4; i++) w.seal(T.application_data, bytes(4000 + who, 10 * who + i));
-      const wire = concatBytes(...w.take());
+      const wire = sealedWire(aead, Array.from({ length: 4 }, (_, i) => bytes(4000 + who, 10 * who + i)));
       const r = new RecordReader();
       r.setReadKey13(aead, iv);
       for (let o = 0; o < wire.length; o += 2500) r.push(wire.subarray(o, o + 2500));
