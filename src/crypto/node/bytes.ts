@@ -1,3 +1,16 @@
+import { createHash } from 'node:crypto';
+import { keepShape } from '../../util/shape-keeper.js';
+
+/**
+ * Buffers made by Node's C++ (what node:crypto returns: digests, HMACs, exported and agreed keys)
+ * have a hidden class of their own: Uint8Array's, moved to Buffer.prototype, which V8 keeps only
+ * while one such Buffer is alive. A handshake's die with it, so a full GC between connections
+ * collected the class and threw away the optimised code that had met one (the socket read path:
+ * deliver, subarray, the reader's take), and the next connection made the class anew. One is kept
+ * for the process (util/shape-keeper.ts; docs/performance.md, round 7).
+ */
+keepShape(createHash('sha256').digest());
+
 /**
  * Buffer → plain Uint8Array views. node:crypto returns Buffers; the core (and teammates' tests
  * using deepStrictEqual) expect plain Uint8Arrays, and a view costs no copy.
