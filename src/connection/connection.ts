@@ -22,6 +22,7 @@ import { RecordWriter } from '../record/writer.js';
 import { MAX_EMPTY_RECORDS_IN_A_ROW, MAX_PLAINTEXT_LENGTH, MIN_FRAGMENT_LENGTH as RECORD_WRITER_MIN_FRAGMENT } from '../record/limits.js';
 import { TlsError } from '../util/errors.js';
 import { concatBytes } from '../util/bytes.js';
+import { keepShape } from '../util/shape-keeper.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import type { HandshakeEvent, HandshakeIo, HandshakeState, HandshakeSummary, TrafficKeyInstall } from '../handshake/common/state.js';
 import { describeMessage } from '../handshake/common/trace.js';
@@ -514,3 +515,13 @@ export class Connection implements TlsConnection {
     return out;
   }
 }
+
+// One event of the one-field shape ({ type }: handshakeDone, peerClosed), kept for the process
+// (util/shape-keeper.ts). Such events are made once or twice per connection; the record loop and
+// the socket's event switch see them (the handshake's last event and the first data often come out
+// of one receive), and a full GC between connections found none alive and threw that code away
+// ("weak objects": processRecord, data, handleEvents), to be recompiled during the next transfer.
+// Data events are made all the time and their class was never found dead. (docs/performance.md,
+// round 7.)
+keepShape({ type: 'handshakeDone' } satisfies ConnectionEvent);
+
