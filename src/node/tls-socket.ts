@@ -33,13 +33,15 @@ import { defaultServername, parseAlpnProtocols } from './options.js';
 import { SecureContext, createSecureContext, isSecureContext } from './secure-context.js';
 import type { TLSSocketOptions } from './tls-socket-info.js';
 import { TLSSocketStream } from './tls-socket-stream.js';
-import { keepShapesOf } from './warm-shapes.js';
+import { keepShapesOf, keepSocketShapes } from './warm-shapes.js';
 
 export type { ALPNCallback, SNICallback, TLSSocketOptions } from './tls-socket-info.js';
 
 /** On the transport: the TLSSocket over it, for the shared transport listeners. */
 const kOwner = Symbol('ts-tls.tlsSocket');
 type Transport = Duplex & { [kOwner]?: TLSSocket };
+
+let inertContext: SecureContext | undefined;
 
 export class TLSSocket extends TLSSocketStream {
   readonly _tlsOptions: TLSSocketOptions;
@@ -487,6 +489,11 @@ export class TLSSocket extends TLSSocketStream {
   /** Asked by the engine per handshake message: describing messages nobody prints is wasted work. */
   private readonly traceOn = (): boolean => this.traceEnabled;
 
+  /** A TLSSocket and a transport that never connect, with a context of no options: see warm-shapes.ts. */
+  private static inertPair(this: void, isServer: boolean): object[] {
+    return [new TLSSocket(null, { isServer, secureContext: (inertContext ??= createSecureContext()) }), new net.Socket()];
+  }
+
   /** Shared by every server socket (`this` is the socket), so removable without a closure per socket. */
   private static internalErrorListener(this: TLSSocket, err: Error): void {
     this.emit('_tlsError', err);
@@ -522,6 +529,8 @@ export class TLSSocket extends TLSSocketStream {
       conn.dispose();
       if (this.secureEstablished) keepShapesOf(conn, this._tlsOptions.isServer === true);
     }
+    const raw = this.raw;
+    if (this.secureEstablished && raw) keepSocketShapes([this, raw], this._tlsOptions.isServer === true, TLSSocket.inertPair);
     if (err && !this.secureEstablished && !this._tlsOptions.isServer && err.message === DISCONNECTED_BEFORE_SECURE) {
       Object.assign(err, { host: this._tlsOptions.host });
     }
