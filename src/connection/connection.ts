@@ -524,4 +524,3 @@ export class Connection implements TlsConnection {
 // Data events are made all the time and their class was never found dead. (docs/performance.md,
 // round 7.)
 keepShape({ type: 'handshakeDone' } satisfies ConnectionEvent);
-

@@ -522,15 +522,15 @@ export class TLSSocket extends TLSSocketStream {
 
   override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
     clearTimeout(this.handshakeTimer);
-    // Keys are forgotten now, not when the socket is collected; then the engine is kept for its
-    // hidden classes (warm-shapes.ts).
+    // Keys are forgotten now, not when the socket is collected; then the engine, and inert twins
+    // of this socket and its transport, are kept for their hidden classes (warm-shapes.ts).
     const conn = this.conn;
-    if (conn) {
-      conn.dispose();
-      if (this.secureEstablished) keepShapesOf(conn, this._tlsOptions.isServer === true);
+    conn?.dispose();
+    if (this.secureEstablished) {
+      const isServer = this._tlsOptions.isServer === true;
+      if (conn) keepShapesOf(conn, isServer);
+      if (this.raw) keepSocketShapes([this, this.raw], isServer, TLSSocket.inertPair);
     }
-    const raw = this.raw;
-    if (this.secureEstablished && raw) keepSocketShapes([this, raw], this._tlsOptions.isServer === true, TLSSocket.inertPair);
     if (err && !this.secureEstablished && !this._tlsOptions.isServer && err.message === DISCONNECTED_BEFORE_SECURE) {
       Object.assign(err, { host: this._tlsOptions.host });
     }

@@ -43,7 +43,13 @@ function parts(socket: object): object[] {
   return s._readableState && s._writableState ? [socket, s._readableState, s._writableState] : [socket];
 }
 
-const twins: [{ keys: number; parts: object[] } | null, { keys: number; parts: object[] } | null] = [null, null];
+/** An inert socket pair with its stream states, and how many own keys the pair it follows had. */
+interface Twins {
+  keys: number;
+  parts: object[];
+}
+
+const twins: [Twins | null, Twins | null] = [null, null];
 
 /**
  * Call when an established connection is over: `live` is the TLSSocket and its transport, `make`

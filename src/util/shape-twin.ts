@@ -22,13 +22,11 @@
  * test checks the real sockets.
  */
 export function followShape(model: object, twin: object): boolean {
-  const extra = [
-    ...extraKeys(Object.getOwnPropertySymbols(model), Object.getOwnPropertySymbols(twin)),
-    ...extraKeys(Object.getOwnPropertyNames(model), Object.getOwnPropertyNames(twin)),
-  ];
-  if (extra.includes(null)) return false;
+  const symbols = extraKeys(Object.getOwnPropertySymbols(model), Object.getOwnPropertySymbols(twin));
+  const names = extraKeys(Object.getOwnPropertyNames(model), Object.getOwnPropertyNames(twin));
+  if (symbols === null || names === null) return false;
   const target = twin as Record<PropertyKey, unknown>;
-  for (const key of extra as PropertyKey[]) {
+  for (const key of [...symbols, ...names]) {
     const d = Object.getOwnPropertyDescriptor(model, key);
     // Accessors and non-default attributes take other transitions than a plain assignment.
     if (!d || !('value' in d) || !d.writable || !d.enumerable || !d.configurable) return false;
@@ -38,10 +36,10 @@ export function followShape(model: object, twin: object): boolean {
   return true;
 }
 
-/** The model's keys past the twin's, or [null] when the twin's are not a prefix of the model's. */
-function extraKeys<K>(model: K[], twin: K[]): (K | null)[] {
-  if (twin.length > model.length) return [null];
-  for (let i = 0; i < twin.length; i++) if (twin[i] !== model[i]) return [null];
+/** The model's keys past the twin's, or null when the twin's are not a prefix of the model's. */
+function extraKeys<K>(model: K[], twin: K[]): K[] | null {
+  if (twin.length > model.length) return null;
+  for (let i = 0; i < twin.length; i++) if (twin[i] !== model[i]) return null;
   return model.slice(twin.length);
 }
 
