@@ -153,9 +153,12 @@ function traced(script: string): string {
 }
 
 /** How often V8 deoptimised each of `fns` on the spot (a failed check, not a GC's marking). */
-function eagerDeopts(trace: string, fns: string[]): Record<string, number> {
+function eagerDeopts(trace: string, fns: string[], ignoredReason?: string): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const f of fns) counts[f] = trace.match(new RegExp(`bailout \\(kind: deopt-eager.*deoptimizing \\S+ <JSFunction ${f} `, 'g'))?.length ?? 0;
+  for (const f of fns) {
+    const hits = trace.match(new RegExp(`bailout \\(kind: deopt-eager, reason: [^)]*\\): begin. deoptimizing \\S+ <JSFunction ${f} `, 'g')) ?? [];
+    counts[f] = hits.filter((h) => ignoredReason === undefined || !h.includes(`reason: ${ignoredReason})`)).length;
+  }
   return counts;
 }
 
@@ -239,7 +242,12 @@ it('a ts-tls client sending on one connection after another keeps its write path
   assert.match(out, /completed (optimizing|compiling) .*<JSFunction (flush|sealInto) /, 'the trace shows the write path optimised');
   // Each connection's first wait for 'drain' pushed a callback into a fresh [] (an array of small
   // integers until then): the elements-kind change deoptimised the write path, and with it
-  // Node's writeOrBuffer it was inlined into, once per connection (checked: 2 and 3 here).
-  const eager = eagerDeopts(out, ['writeChunks', '_write', 'writeOrBuffer', 'flush']);
+  // Node's writeOrBuffer it was inlined into, once per connection (checked: 2 and 3 here; in
+  // _write "wrong map", then "not a Smi").
+  // Not counted: "wrong call target" at the write callback, Node's onwrite bound to each stream.
+  // When _write was optimised during the first connection it called that one callback directly,
+  // and the next connection's deoptimised it once (the call site then takes any callback). Under
+  // load the timing made it happen in about 1 run in 10, which failed the suite.
+  const eager = eagerDeopts(out, ['writeChunks', '_write', 'writeOrBuffer', 'flush'], 'wrong call target');
   assert.ok(Object.values(eager).every((n) => n <= 1), `the write path was deoptimised again and again: ${JSON.stringify(eager)}`);
 });
