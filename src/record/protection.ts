@@ -41,6 +41,8 @@ export interface ReadProtection {
    * and `body` may live in a buffer the reader reuses for the next record: do not keep them.
    */
   open(header: Uint8Array, body: Uint8Array, seq: number, slab?: PlaintextSlab): InboundRecord;
+  /** True when open() decrypts into a slab passed to it; the reader prepares one only then. */
+  readonly opensIntoSlab?: boolean;
   /** Forgets the key material now (the connection is over); opens afterwards fail. */
   dispose?(): void;
 }
@@ -168,6 +170,7 @@ export function tls12SeqHeader(seq: number, type: number, v0: number, v1: number
  */
 export class Tls13ReadProtection extends NonceBuilder implements ReadProtection {
   readonly maxCiphertextLength = MAX_CIPHERTEXT_LENGTH_TLS13;
+  readonly opensIntoSlab: boolean;
 
   protectsOuterType(type: number): boolean {
     return type === ContentType.application_data;
@@ -180,6 +183,7 @@ export class Tls13ReadProtection extends NonceBuilder implements ReadProtection 
     private readonly maxInnerPlaintext: number,
   ) {
     super(iv);
+    this.opensIntoSlab = hasAeadInto(aead);
   }
 
   dispose(): void {

@@ -195,7 +195,10 @@ export class RecordReader {
       if (this.seq >= SEQUENCE_LIMIT) throw fail(AlertDescription.internal_error, 'ReadSequenceExhausted', 'read sequence number exhausted');
       let inner: InboundRecord;
       try {
-        inner = this.protection.open(header, body, this.seq, this.plaintextSlab(body.length));
+        // Only a protection that decrypts into a slab gets one: for the others the slab would stay
+        // empty and its sizing walk over the buffered headers would run for every record.
+        const p = this.protection;
+        inner = p.open(header, body, this.seq, p.opensIntoSlab === true ? this.plaintextSlab(body.length) : undefined);
       } catch (e) {
         if (this.earlyDataSkipBudget > 0 && e instanceof TlsError && e.alert === AlertDescription.bad_record_mac && body.length <= this.earlyDataSkipBudget) {
           this.earlyDataSkipBudget -= body.length; // rejected 0-RTT: drop it; the sequence number stays
