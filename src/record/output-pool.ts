@@ -89,9 +89,7 @@ export class OutputArenas implements RecordAllocator {
   /** Everything allocated so far is no longer referenced: the arenas go back to the pool. */
   release(): void {
     if (this.held !== null) for (const a of this.held) if (free.length < POOL_LIMIT) free.push(a);
-    this.held = null;
-    this.current = null;
-    this.used = 0;
+    this.forget();
   }
 
   /** Drops the arenas without pooling them: for a connection whose transport may still hold them. */

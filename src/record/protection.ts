@@ -5,7 +5,7 @@
  * further implementations of the same two interfaces, installed with
  * RecordReader.setReadProtection / RecordWriter.setWriteProtection.
  */
-import { AEAD_TAG_LENGTH, hasAeadInto, hasSealParts, type AeadKey } from '../crypto/provider.js';
+import { AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH, hasAeadInto, hasSealParts, type AeadKey } from '../crypto/provider.js';
 import { BYTE_VALUES, concatBytes } from '../util/bytes.js';
 import { TlsError } from '../util/errors.js';
 import { ChunkSlab, sharedAllocator, type RecordAllocator } from './output-pool.js';
@@ -67,7 +67,7 @@ export interface WriteProtection {
  * seal or open, which use it synchronously (node:crypto copies it into the cipher, the native
  * AEAD reads it during the call), so no connection keeps a nonce array of its own.
  */
-const NONCE = new Uint8Array(12);
+const NONCE = new Uint8Array(AEAD_NONCE_LENGTH);
 
 /** Big-endian int32 at iv[i..i+4] (an int32, not a uint32, so it stays a Smi in a field). */
 function ivWord(iv: Uint8Array, i: number): number {

@@ -177,14 +177,14 @@ export class ByteWriter {
   }
 }
 
-/** Uint8Array.of(i) for every byte value: one-byte inputs (HKDF counters, TLS 1.3 content types) without an allocation each. */
 /**
  * The empty list of byte arrays that objects holding none share (a reader or joiner with nothing
- * buffered, a server's peer chain without client certificates): frozen, so an accidental push
- * throws; holders replace it with a list of their own before adding.
+ * buffered): frozen, so an accidental push throws; holders replace it with a list of their own
+ * before adding.
  */
 export const NO_BYTE_ARRAYS: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
 
+/** Uint8Array.of(i) for every byte value: one-byte inputs (HKDF counters, TLS 1.3 content types) without an allocation each. */
 export const BYTE_VALUES: readonly Uint8Array[] = Array.from({ length: 256 }, (_, i) => Uint8Array.of(i));
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {

@@ -8,8 +8,8 @@
 import { Buffer } from 'node:buffer';
 import { createCipheriv, createDecipheriv, type CipherGCMTypes } from 'node:crypto';
 import { AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH, type AeadAlgorithm, type AeadKey, type AeadKeyInto, type AeadKeyWithParts } from '../provider.js';
-import { asU8, BYTE_VALUES } from './bytes.js';
-import { nativeAead, nativeAeadBinding, uninitialised } from './native-aead.js';
+import { asU8, BYTE_VALUES, uninitialised } from './bytes.js';
+import { nativeAead, nativeAeadBinding } from './native-aead.js';
 
 export { AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH };
 

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { keepShape } from '../../util/shape-keeper.js';
 
@@ -17,6 +18,14 @@ keepShape(createHash('sha256').digest());
  */
 export function asU8(b: Uint8Array): Uint8Array {
   return Object.getPrototypeOf(b) === Uint8Array.prototype ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/**
+ * `n` bytes of memory that is not zero-filled (an ArrayBuffer of its own: a view of it never shows
+ * another allocation). Only for callers that write every byte before anyone reads it.
+ */
+export function uninitialised(n: number): Uint8Array {
+  return asU8(Buffer.allocUnsafeSlow(n));
 }
 
 /** Big-endian bytes left-padded with zeros to `len` (FFDHE public values and secrets, RFC 8446 §4.2.8.1, §7.4.1). */

@@ -9,10 +9,9 @@
  * fails without a compiler; TS_TLS_NATIVE=0 turns it off at run time. Without it aead.ts uses
  * node:crypto alone, with identical results (test/crypto/aead-native.test.ts checks both).
  */
-import { Buffer } from 'node:buffer';
 import { createRequire } from 'node:module';
 import { AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH, type AeadAlgorithm, type AeadKeyInto } from '../provider.js';
-import { asU8 } from './bytes.js';
+import { uninitialised } from './bytes.js';
 
 interface NativeBinding {
   create(alg: number, key: Uint8Array, encrypt: boolean): object;
@@ -112,14 +111,6 @@ class NativeAeadKey implements AeadKeyInto {
     const out = uninitialised(ciphertextAndTag.length - AEAD_TAG_LENGTH);
     return this.openInto(nonce, aad, ciphertextAndTag, out, 0) < 0 ? null : out;
   }
-}
-
-/**
- * `n` bytes of memory that is not zero-filled (an ArrayBuffer of its own: a view of it never shows
- * another allocation). Only for callers that write every byte before anyone reads it.
- */
-export function uninitialised(n: number): Uint8Array {
-  return asU8(Buffer.allocUnsafeSlow(n));
 }
 
 /** A native AEAD key, or null when the addon is unavailable. */
