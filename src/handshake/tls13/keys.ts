@@ -5,7 +5,7 @@
  * themselves are key-schedule.ts; this adapter keeps the states independent of its details.
  */
 import { HASH_LENGTHS, type AeadAlgorithm, type CryptoProvider, type HashAlgorithm } from '../../crypto/provider.js';
-import { suiteById } from '../../suites/suites.js';
+import { SUITES } from '../../suites/suites.js';
 import { TlsError } from '../../util/errors.js';
 import { AlertDescription, ProtocolVersion } from '../../wire/registry.js';
 import type { TrafficKeyInstall } from '../common/state.js';
@@ -24,19 +24,15 @@ export interface Tls13Suite {
  * post-handshake ExpectTraffic keep the suite, and a fresh object per lookup was one more object
  * retained per idle connection.
  */
-const tls13Suites = new Map<number, Tls13Suite | undefined>();
+const tls13Suites = new Map<number, Tls13Suite>();
+for (const row of SUITES) {
+  if (!row.versions.includes(ProtocolVersion.TLSv1_3) || row.cipher.kind !== 'aead') continue;
+  tls13Suites.set(row.id, Object.freeze({ id: row.id, hash: row.hash, hashLen: HASH_LENGTHS[row.hash], aead: row.cipher.aead, keyLength: row.keyLength }));
+}
 
 /** A TLS 1.3 AEAD suite from the suite table, or undefined (unknown, TLS 1.2-only, or not AEAD). */
 export function tls13Suite(id: number): Tls13Suite | undefined {
-  if (tls13Suites.has(id)) return tls13Suites.get(id);
-  const row = suiteById(id);
-  const suite =
-    !row || !row.versions.includes(ProtocolVersion.TLSv1_3) || row.cipher.kind !== 'aead'
-      ? undefined
-      : Object.freeze({ id, hash: row.hash, hashLen: HASH_LENGTHS[row.hash], aead: row.cipher.aead, keyLength: row.keyLength });
-  // Only ids of the table are remembered: a peer offering many unknown ids must not grow the map.
-  if (row) tls13Suites.set(id, suite);
-  return suite;
+  return tls13Suites.get(id);
 }
 
 /** Secrets available after ServerHello (the Handshake Secret stage). No PSK yet: the early secret is from zeros. */
