@@ -453,7 +453,8 @@ export class Connection implements TlsConnection {
     const events = this.events;
     const last = events !== null ? events[events.length - 1] : undefined;
     if (last?.type === 'data' && last.data.buffer === payload.buffer && last.data.byteOffset + last.data.byteLength === payload.byteOffset) {
-      events![events!.length - 1] = { type: 'data', data: new Uint8Array(payload.buffer, last.data.byteOffset, last.data.byteLength + payload.byteLength) };
+      // The event is still only in our queue: widen its view rather than make another event.
+      last.data = new Uint8Array(payload.buffer, last.data.byteOffset, last.data.byteLength + payload.byteLength);
       return;
     }
     this.event({ type: 'data', data: payload });
