@@ -56,9 +56,7 @@ export class HandshakeJoiner {
     while (this.checked + HEADER <= this.total) {
       const len = this.bodyLengthAt(this.checked);
       if (len > this.maxMessage) {
-        this.chunks = NO_BYTE_ARRAYS;
-        this.lastIsTail = false;
-        this.head = this.total = this.checked = 0;
+        this.clear();
         throw new TlsError(AlertDescription.illegal_parameter, 'HandshakeMessageTooLarge', `handshake message of ${len} bytes exceeds the ${this.maxMessage}-byte limit`);
       }
       this.checked += HEADER + len;
@@ -101,14 +99,17 @@ export class HandshakeJoiner {
     // Nothing buffered: let go of the tail buffer (messages handed out keep their own views of
     // it), so an established connection does not hold 4 KiB for post-handshake messages, and of
     // the chunk list (every chunk was consumed and dropped).
-    if (this.total === 0) {
-      this.chunks = NO_BYTE_ARRAYS;
-      this.head = 0;
-      this.tailBuf = null;
-      this.tailUsed = 0;
-      this.lastIsTail = false;
-    }
+    if (this.total === 0) this.clear();
     return out;
+  }
+
+  /** Holds nothing any more: no chunks, no tail buffer. */
+  private clear(): void {
+    this.chunks = NO_BYTE_ARRAYS;
+    this.head = this.total = this.checked = 0;
+    this.tailBuf = null;
+    this.tailUsed = 0;
+    this.lastIsTail = false;
   }
 
   /** Bytes buffered that do not yet form a whole message (or are not yet taken with next()). */
