@@ -69,10 +69,11 @@ interface UserBufferHandle {
 }
 
 /**
- * Switches `socket` to reads into the shared buffer; `onBytes` (called with the socket as `this`)
- * receives a view valid only during the call. Returns false (and changes nothing) when the switch is not possible.
+ * Switches `socket` to reads into the shared buffer. Node calls `onRead` as a method of the socket
+ * with the byte count and the buffer, whose first `nread` bytes are valid only during the call.
+ * Returns false (and changes nothing) when the switch is not possible.
  */
-export function useSharedReadBuffer(socket: net.Socket, onBytes: (this: net.Socket, bytes: Buffer) => void): boolean {
+export function useSharedReadBuffer(socket: net.Socket, onRead: (this: net.Socket, nread: number, buf: Buffer) => void): boolean {
   const sym = onreadSymbols();
   const handle = (socket as unknown as { _handle?: UserBufferHandle | null })._handle;
   const slots = socket as unknown as Record<symbol, unknown>;
@@ -87,15 +88,7 @@ export function useSharedReadBuffer(socket: net.Socket, onBytes: (this: net.Sock
     return false;
   }
   slots[sym.buffer] = buf;
-  slots[kOnBytes] = onBytes;
-  slots[sym.callback] = deliver;
+  // One function for every socket (a closure per socket would live as long as the connection).
+  slots[sym.callback] = onRead;
   return true;
-}
-
-const kOnBytes = Symbol('ts-tls.onSharedRead');
-
-// Node calls the onread callback as a method of the socket, with the buffer: one function serves
-// every socket (a closure per socket would live as long as the connection).
-function deliver(this: Record<symbol, unknown>, nread: number, buf: Buffer): void {
-  (this[kOnBytes] as (this: unknown, bytes: Buffer) => void).call(this, buf.subarray(0, nread));
 }

@@ -161,8 +161,8 @@ export class TLSSocket extends TLSSocketStream {
   private static onTransportData(this: Transport, chunk: Buffer | string): void {
     this[kOwner]!.onRawData(chunk);
   }
-  private static onTransportRead(this: Transport, bytes: Buffer): void {
-    this[kOwner]!.onRawData(bytes, true);
+  private static onTransportRead(this: Transport, nread: number, buf: Buffer): void {
+    this[kOwner]!.onRawData(buf.subarray(0, nread), true);
   }
 
   private createClientEngine(): TlsConnection {

@@ -73,7 +73,7 @@ test('useSharedReadBuffer switches an accepted socket and delivers every byte on
   const got: Buffer[] = [];
   let hooked = false;
   const server = net.createServer((s) => {
-    hooked = useSharedReadBuffer(s, (b) => got.push(Buffer.from(b)));
+    hooked = useSharedReadBuffer(s, (nread, b) => got.push(Buffer.from(b.subarray(0, nread))));
     s.on('end', () => s.end());
   });
   const port = await listen(server);

@@ -7,7 +7,7 @@ import { keepShape } from '../../util/shape-keeper.js';
  * have a hidden class of their own: Uint8Array's, moved to Buffer.prototype, which V8 keeps only
  * while one such Buffer is alive. A handshake's die with it, so a full GC between connections
  * collected the class and threw away the optimised code that had met one (the socket read path:
- * deliver, subarray, the reader's take), and the next connection made the class anew. One is kept
+ * the shared read callback, subarray, the reader's take), and the next connection made the class anew. One is kept
  * for the process (util/shape-keeper.ts; docs/performance.md, round 7).
  */
 keepShape(createHash('sha256').digest());
