@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import nodeTls from 'node:tls';
 import { it } from 'node:test';
-import { lastPacingSlots, paceDeliveredBytes } from '../../src/node/gc-pacing.js';
+import { paceDeliveredBytes } from '../../src/node/gc-pacing.js';
 import { localhostCert } from './helpers.js';
 
 const MiB = 1 << 20;
@@ -34,10 +34,9 @@ function child(source: string, env: Record<string, string | undefined>): Record<
 // application (or the receive path itself) does.
 const probe = `
 import v8 from 'node:v8';
-const { paceDeliveredBytes, lastPacingSlots, SCAVENGE_WINDOW_BYTES, CHECK_BYTES } = await import(${JSON.stringify(pacingUrl)});
+const { paceDeliveredBytes, SCAVENGE_WINDOW_BYTES, CHECK_BYTES } = await import(${JSON.stringify(pacingUrl)});
 const young = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
-paceDeliveredBytes(1);
-const afterOneByte = lastPacingSlots();
+const afterOneByte = paceDeliveredBytes(1);
 let firstAllocAt = -1, slots = 0, available = 0, allocations = 0;
 const busy = process.env.BUSY === '1';
 // Short-lived arrays kept in a ring: a plain overwritten variable lets the optimiser drop them.
@@ -46,10 +45,10 @@ for (let n = 16384; n <= 4 * SCAVENGE_WINDOW_BYTES; n += 16384) {
   if (busy) for (let k = 0; k < 8; k++) ring[(n / 16384 + k) & 15] = new Array(4096);
   // Read only where pacing looks too (every CHECK_BYTES): reading allocates a little itself.
   if (n % CHECK_BYTES === 0) available = young().space_available_size;
-  paceDeliveredBytes(16384);
-  if (lastPacingSlots() > 0) {
+  const allocated = paceDeliveredBytes(16384);
+  if (allocated > 0) {
     allocations++;
-    if (firstAllocAt < 0) { firstAllocAt = n; slots = lastPacingSlots(); }
+    if (firstAllocAt < 0) { firstAllocAt = n; slots = allocated; }
   }
 }
 console.log(JSON.stringify({ afterOneByte, firstAllocAt, slots, available, allocations, window: SCAVENGE_WINDOW_BYTES, check: CHECK_BYTES }));
@@ -79,8 +78,7 @@ it('TS_TLS_GC_PACING=0: never allocates', () => {
 });
 
 it('in this process: a small delivery never allocates', () => {
-  paceDeliveredBytes(16384);
-  assert.equal(lastPacingSlots(), 0);
+  assert.equal(paceDeliveredBytes(16384), 0);
 });
 
 // A ts-tls server that counts what it receives, then exits; --trace-gc lines go to stdout too.
