@@ -70,9 +70,6 @@ export function readTop(buf: Uint8Array): Tlv {
   return t;
 }
 
-// ---- primitive values, read from a TLV the walker found ----
-
-/** BOOLEAN (X.690 §8.2): one content octet, any non-zero value TRUE (as the critical flag is read). */
 /**
  * The three parts of a signed structure, SEQUENCE { tbs SEQUENCE, signatureAlgorithm,
  * signatureValue } (RFC 5280 §4.1 Certificate, §5.1 CertificateList); `name`/`tbsName` word errors.
@@ -85,6 +82,9 @@ export function readSigned(buf: Uint8Array, name: string, tbsName: string): [tbs
   return parts as [Tlv, Tlv, Tlv];
 }
 
+// ---- primitive values, read from a TLV the walker found ----
+
+/** BOOLEAN (X.690 §8.2): one content octet, any non-zero value TRUE (as the critical flag is read). */
 export function readBoolean(buf: Uint8Array, t: Tlv): boolean {
   if (t.tag !== 0x01 || t.end - t.contentStart !== 1) throw new DerError('bad BOOLEAN');
   return buf[t.contentStart] !== 0;

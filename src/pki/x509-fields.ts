@@ -4,7 +4,7 @@
  * dominate a first handshake; these walkers over der.ts cost microseconds.
  */
 import { toHex } from '../util/bytes.js';
-import { childrenOf, DerError, readTop, tlvBytes, type Tlv } from './der.js';
+import { childrenOf, DerError, readBitString, readTop, tlvBytes, type Tlv } from './der.js';
 import { formatIPv6 } from './ip.js';
 
 export const ATTRIBUTE_SHORT_NAMES: Readonly<Record<string, string>> = {
@@ -143,8 +143,9 @@ export function decodeAlgId(buf: Uint8Array, t: Tlv): { oid: string; params?: Ui
 
 /** The content of a BIT STRING with no unused bits (keys and signatures). */
 export function bitStringBytes(buf: Uint8Array, t: Tlv): Uint8Array {
-  if (t.tag !== 0x03 || t.end - t.contentStart < 1 || buf[t.contentStart] !== 0) throw new DerError('bad BIT STRING');
-  return buf.slice(t.contentStart + 1, t.end);
+  const { unusedBits, bytes } = readBitString(buf, t);
+  if (unusedBits !== 0) throw new DerError('bad BIT STRING');
+  return bytes.slice();
 }
 
 /** Text form of address bytes: dotted quad, canonical IPv6, or hex for anything else. */
