@@ -12,7 +12,7 @@ import { fork } from 'node:child_process';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { arg, loadImpl, makePki } from './common.mjs';
+import { arg, ask, loadImpl, makePki } from './common.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const OURS = path.join(path.dirname(SELF), '..', 'dist', 'index.js');
@@ -91,16 +91,6 @@ async function client({ impl, port, cert, chunkKib }) {
   });
   process.send({ ready: true });
 }
-
-const ask = (child, msg) =>
-  new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('no answer within 120 s')), 120_000);
-    child.once('message', (m) => {
-      clearTimeout(t);
-      resolve(m);
-    });
-    if (msg) child.send(msg);
-  });
 
 async function main() {
   const role = arg('role');

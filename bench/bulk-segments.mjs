@@ -11,7 +11,7 @@
 import { fork } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { arg, loadImpl, makePki, sendAll } from './common.mjs';
+import { arg, ask, loadImpl, makePki, sendAll } from './common.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const OURS = path.join(path.dirname(SELF), '..', 'dist', 'index.js');
@@ -57,10 +57,6 @@ async function client({ port, mib }) {
   process.exit(0);
 }
 
-const once = (child) => new Promise((resolve, reject) => {
-  const t = setTimeout(() => reject(new Error('no answer within 120 s')), 120_000);
-  child.once('message', (m) => { clearTimeout(t); resolve(m); });
-});
 
 async function main() {
   const role = arg('role');
@@ -74,10 +70,10 @@ async function main() {
   for (const [name, impl] of [['node:tls', 'node:tls'], ['ts-tls', OURS]]) {
     const srv = fork(SELF, ['--role', 'server'], { execArgv: gcAfter ? ['--expose-gc'] : [] });
     srv.send({ impl, key, cert, gcAfter });
-    const { port } = await once(srv);
+    const { port } = await ask(srv);
     const cli = fork(SELF, ['--role', 'client']);
     cli.send({ port, mib });
-    const { segments } = await once(srv);
+    const { segments } = await ask(srv);
     srv.kill();
     cli.kill();
     console.log(`${name.padEnd(8)} server CPU ms/MB per 64 MiB: ${segments.map((x) => x.toFixed(2)).join(' ')}`);

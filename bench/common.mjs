@@ -53,3 +53,15 @@ export function sendAll(s, total, step, writeStep) {
     pump();
   });
 }
+
+/** The next message from a forked child (sending `msg` first, if given); fails after 120 s. */
+export function ask(child, msg) {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('no answer within 120 s')), 120_000);
+    child.once('message', (m) => {
+      clearTimeout(t);
+      resolve(m);
+    });
+    if (msg) child.send(msg);
+  });
+}

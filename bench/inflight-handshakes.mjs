@@ -8,8 +8,7 @@ import net from 'node:net';
 import nodeTls from 'node:tls';
 import path from 'node:path';
 import { once } from 'node:events';
-import { pathToFileURL } from 'node:url';
-import { makePki } from './common.mjs';
+import { loadImpl, makePki } from './common.mjs';
 
 const spec = process.argv[2] ?? './dist/index.js';
 const N = Number(process.argv[3] ?? 300);
@@ -30,8 +29,7 @@ nodeTls.connect({ port: capture.address().port, host: '127.0.0.1', rejectUnautho
 const hello = await gotHello;
 capture.close();
 
-const mod = spec === 'node:tls' ? nodeTls : await import(pathToFileURL(path.resolve(spec)).href);
-const tls = mod.default ?? mod;
+const tls = await loadImpl(spec === 'node:tls' ? spec : path.resolve(spec));
 const { key, cert } = makePki();
 const server = tls.createServer({ key, cert, minVersion: 'TLSv1.3' }, () => {});
 server.on('tlsClientError', () => {});

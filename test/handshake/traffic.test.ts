@@ -111,5 +111,4 @@ test('tls13Suite: one shared frozen row per suite; TLS 1.2-only and unknown ids 
   assert.deepEqual({ ...a }, { id: CipherSuite.TLS_CHACHA20_POLY1305_SHA256, hash: 'sha256', hashLen: 32, aead: 'chacha20-poly1305', keyLength: 32 });
   assert.equal(tls13Suite(CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256), undefined);
   assert.equal(tls13Suite(0x1234), undefined);
-  assert.equal(tls13Suite(0x1234), undefined);
 });

@@ -4,14 +4,12 @@
  * node:tls and ts-tls in the same test, and the answers compared.
  */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import nodeTls from 'node:tls';
 import { it } from 'node:test';
 import * as ours from '../../src/node/tls.js';
-import { localhostCert } from './helpers.js';
+import { closeServer, listen, localhostCert, once, type TlsLib } from './helpers.js';
 
-type Lib = typeof nodeTls | typeof ours;
+type Lib = TlsLib | typeof ours;
 
 const GETTERS = [
   'getPeerCertificate',
@@ -34,10 +32,9 @@ async function answers(lib: Lib): Promise<Record<string, unknown>> {
   const { key, cert } = localhostCert();
   const server = lib.createServer({ key, cert }, (s) => s.end('hi'));
   const accepted = once(server, 'secureConnection');
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  const port = await listen(server);
   try {
-    const client = lib.connect({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', servername: 'localhost', ca: cert });
+    const client = lib.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: cert });
     client.resume();
     await once(client, 'secureConnect');
     const [serverSide] = (await accepted) as [nodeTls.TLSSocket];
@@ -53,7 +50,7 @@ async function answers(lib: Lib): Promise<Record<string, unknown>> {
     ask(serverSide, 'closed', 'server');
     return out;
   } finally {
-    server.close();
+    await closeServer(server);
   }
 }
 

@@ -11,21 +11,18 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { it } from 'node:test';
 import * as tls from '../../src/node/tls.js';
 import { keptEngine, keptTwins } from '../../src/node/warm-shapes.js';
-import { localhostCert } from './helpers.js';
+import { closeServer, listen, localhostCert, once } from './helpers.js';
 
 it('the engine of a destroyed established socket of each side is kept, disposed, and nothing of the socket', async () => {
   const { key, cert } = localhostCert();
   const server = tls.createServer({ key, cert });
   const accepted = once(server, 'secureConnection');
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  const port = await listen(server);
   try {
-    const client = tls.connect({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', servername: 'localhost', ca: cert });
+    const client = tls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: cert });
     await once(client, 'secureConnect');
     const [serverSide] = (await accepted) as [tls.TLSSocket];
     assert.equal(client.exportKeyingMaterial(16, 'EXPORTER-test').length, 16);
@@ -58,7 +55,7 @@ it('the engine of a destroyed established socket of each side is kept, disposed,
       }
     }
   } finally {
-    server.close();
+    await closeServer(server);
   }
 });
 

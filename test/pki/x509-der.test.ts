@@ -25,7 +25,7 @@ import {
   Time,
 } from '@peculiar/asn1-x509';
 import { RsaSaPssParams } from '@peculiar/asn1-rsa';
-import { derExplicit, derInt, derNull, derOid, derSeq, derTlv } from '../../src/pki/der.js';
+import { derExplicit, derInt, derNull, derOid, derSeq, derTlv, toArrayBuffer } from '../../src/pki/der.js';
 import { decodeAuthorityKeyId, decodeBasicConstraints, decodeExtKeyUsage, decodeKeyUsage, parseCertificate, type PublicKeyInfo } from '../../src/pki/x509.js';
 import { resolveSigAlg } from '../../src/pki/sigalg.js';
 import { parseCrl } from '../../src/pki/crl.js';
@@ -34,7 +34,7 @@ import { TlsError } from '../../src/util/errors.js';
 import { SignatureScheme as S } from '../../src/wire/registry.js';
 import { buildPki } from './fixtures.js';
 
-const ab = (u: Uint8Array): ArrayBuffer => u.buffer.slice(u.byteOffset, u.byteOffset + u.byteLength) as ArrayBuffer;
+const ab = toArrayBuffer;
 const ser = (v: object): Uint8Array => new Uint8Array(AsnConvert.serialize(v));
 
 // ---- the replaced code, as oracles ----
