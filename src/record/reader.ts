@@ -28,13 +28,15 @@ const NON_EMPTY_TYPES = new Set<number>([ContentType.alert, ContentType.handshak
 const HTTP_METHOD_STARTS = ['GET ', 'POST', 'HEAD', 'PUT ', 'DELE', 'OPTI', 'PATC', 'CONN'];
 
 /**
- * Reused for protected records that span pushed chunks (about one in four at 64 KiB socket
- * reads): deprotection yields a new buffer, so the ciphertext copy need not outlive the call.
- * One per process, not per reader: it is only used between take() and open() within one
- * synchronous next() call, and a per-reader one kept 16 KiB for the life of every connection
- * that ever received such a record (e.g. a keep-alive connection idle after a bulk transfer).
+ * Reused for protected records that span pushed chunks the reader does not own (a transport that
+ * hands over its own buffers): deprotection yields a new buffer, so the ciphertext copy need not
+ * outlive the call. One per process, not per reader: it is only used between take() and open()
+ * within one synchronous next() call.
  */
 let scratch: Uint8Array | null = null;
+
+/** The largest record on the wire: a carry buffer holds any partial record. */
+const CARRY_BYTES = RECORD_HEADER_LENGTH + MAX_CIPHERTEXT_LENGTH_TLS12;
 
 function fail(alert: number, reason: string, message: string): TlsError {
   return new TlsError(alert, reason, message);
@@ -51,6 +53,12 @@ export class RecordReader {
   private seq = 0;
   private emptyInARow = 0;
   private maxInnerPlaintext = MAX_INNER_PLAINTEXT_LENGTH;
+  /**
+   * The start of a record cut by the end of a reused read buffer (ownBuffered), kept until the
+   * next read completes it: one buffer per reader while records keep arriving cut, reused from read
+   * to read, and let go when a read ends on a record boundary (an idle connection keeps none).
+   */
+  private carry: Uint8Array | null = null;
   /** Decrypted records of one read go back to back into one slab (plaintext-slab.ts). */
   private slab: PlaintextSlab | null = null;
   /** Bytes of undecryptable (rejected 0-RTT) records still allowed to be dropped. */
@@ -69,14 +77,23 @@ export class RecordReader {
 
   /**
    * Copies the unconsumed bytes of the chunks that live in `transient` (a read buffer the caller
-   * is about to reuse) into buffers of the reader's own. Chunks copied by an earlier call stay as
-   * they are, so a record trickling in over many small reads costs one copy per byte, not one
-   * copy of everything buffered per read.
+   * is about to reuse) into buffers of the reader's own. Bytes copied by an earlier call stay
+   * where they are, so a record trickling in over many small reads costs one copy per byte, not
+   * one copy of everything buffered per read.
+   *
+   * The usual remainder, the start of one record, goes to the carry buffer: under bulk load every
+   * read ends inside a record, and a buffer reused from read to read costs no allocation, while
+   * next() then completes the record in place instead of copying all of it into scratch.
    */
   ownBuffered(transient: ArrayBufferLike): void {
     if (this.buffered === 0) {
       this.chunks = NO_BYTE_ARRAYS;
       this.head = this.headOffset = 0;
+      this.carry = null;
+      return;
+    }
+    if (this.buffered <= CARRY_BYTES) {
+      this.gatherIntoCarry();
       return;
     }
     for (let c = this.head; c < this.chunks.length; c++) {
@@ -86,6 +103,27 @@ export class RecordReader {
       this.chunks[c] = new Uint8Array(chunk.subarray(from)); // a copy (a Buffer's slice() is a view)
       if (c === this.head) this.headOffset = 0;
     }
+  }
+
+  /** Moves every unconsumed byte (at most CARRY_BYTES) to the front of the carry buffer. */
+  private gatherIntoCarry(): void {
+    const carry = (this.carry ??= new Uint8Array(CARRY_BYTES));
+    let at = 0;
+    for (let c = this.head; c < this.chunks.length; c++) {
+      const chunk = this.chunks[c]!;
+      const from = c === this.head ? this.headOffset : 0;
+      const n = chunk.length - from;
+      if (chunk.buffer === carry.buffer) {
+        // Bytes gathered by an earlier call: moved only if a record before them was consumed.
+        const start = chunk.byteOffset - carry.byteOffset + from;
+        if (start !== at) carry.copyWithin(at, start, start + n);
+      } else {
+        carry.set(from === 0 ? chunk : chunk.subarray(from), at);
+      }
+      at += n;
+    }
+    this.chunks = [carry.subarray(0, at)];
+    this.head = this.headOffset = 0;
   }
 
   /** Bytes received but not yet returned as records. */
@@ -208,9 +246,10 @@ export class RecordReader {
       }
       this.earlyDataSkipBudget = 0;
       this.seq++;
-      // A provider whose open() returned a view of its input must not leave us a view of scratch.
-      // (new Uint8Array(view) copies; a Buffer's slice() would not.)
-      if (inner.payload.buffer === scratch?.buffer) inner = { type: inner.type, payload: new Uint8Array(inner.payload) };
+      // A provider whose open() returned a view of its input must not leave us a view of scratch
+      // or of the carry, both reused. (new Uint8Array(view) copies; a Buffer's slice() would not.)
+      const from = inner.payload.buffer;
+      if (from === scratch?.buffer || from === this.carry?.buffer) inner = { type: inner.type, payload: new Uint8Array(inner.payload) };
       if (!KNOWN_TYPES.has(inner.type) || inner.type === ContentType.change_cipher_spec) {
         throw fail(AlertDescription.unexpected_message, 'UnexpectedInnerContentType', `protected record of content type ${nameOf(ContentType, inner.type)}`);
       }
@@ -246,6 +285,7 @@ export class RecordReader {
   dispose(): void {
     this.chunks = NO_BYTE_ARRAYS;
     this.head = this.headOffset = this.buffered = 0;
+    this.carry = null;
     this.protection?.dispose?.();
   }
 
@@ -330,20 +370,30 @@ export class RecordReader {
   }
 
   /**
-   * Removes `n` buffered bytes: a view when they sit in one chunk, else one copy (into the
-   * reusable scratch buffer when `transient`, i.e. the bytes are only read during this call).
+   * Removes `n` buffered bytes: a view when they sit in one chunk, else one copy. When `transient`
+   * (the bytes are only read during this call) the copy goes to a reused buffer: after the record
+   * start waiting in the carry, which then needs only the rest, else into scratch. Bytes that are
+   * not transient never stay a view of the carry, which the next read overwrites.
    */
   private take(n: number, transient = false): Uint8Array {
     this.buffered -= n;
     const first = this.chunks[this.head]!;
+    const carry = this.carry;
     if (first.length - this.headOffset >= n) {
       const v = first.subarray(this.headOffset, this.headOffset + n);
       this.headOffset += n;
       if (this.headOffset === first.length) this.advanceChunk();
-      return v;
+      return transient || carry === null || v.buffer !== carry.buffer ? v : new Uint8Array(v);
     }
-    const out = transient ? (scratch ??= new Uint8Array(RECORD_HEADER_LENGTH + MAX_CIPHERTEXT_LENGTH_TLS12)).subarray(0, n) : new Uint8Array(n);
+    let out: Uint8Array;
     let filled = 0;
+    if (transient && carry !== null && first.buffer === carry.buffer && first.byteOffset === carry.byteOffset && this.headOffset === 0) {
+      out = carry.subarray(0, n); // the record's start is already there: append the rest
+      filled = first.length;
+      this.advanceChunk();
+    } else {
+      out = transient ? (scratch ??= new Uint8Array(CARRY_BYTES)).subarray(0, n) : new Uint8Array(n);
+    }
     while (filled < n) {
       const c = this.chunks[this.head]!;
       const k = Math.min(c.length - this.headOffset, n - filled);

@@ -38,7 +38,7 @@ function exchangeTransient(client: TlsConnection, server: TlsConnection, step: n
   }
 }
 
-for (const step of [1, 7, 100, 5000, 65536]) {
+for (const step of [1, 7, 100, 5000, 16_411, 65536]) {
   test(`transient receive in ${step}-byte reads through a HelloRetryRequest: ClientHello1 is kept intact`, () => {
     // Server accepts only P-384, the client's first share is X25519: RFC 8446 §4.1.4 compares
     // ClientHello2 with ClientHello1, which must not have been overwritten by later reads.
@@ -132,22 +132,76 @@ test('RecordReader.ownBuffered copies only the bytes of the reused buffer, once 
   record.set([22, 3, 3, 3000 >> 8, 3000 & 0xff]);
   for (let i = 5; i < record.length; i++) record[i] = i & 0xff;
   const reused = Buffer.alloc(1024);
-  const owned: Uint8Array[] = [];
+  // Every byte written by set() or copyWithin() into a buffer other than `reused` is a copy.
+  let copied = 0;
+  const { set, copyWithin } = Uint8Array.prototype;
+  const count = (target: Uint8Array, n: number): void => {
+    if (target.buffer !== reused.buffer) copied += n;
+  };
+  Uint8Array.prototype.set = function (this: Uint8Array, src: ArrayLike<number>, offset?: number) {
+    count(this, src.length);
+    return set.call(this, src, offset);
+  } as typeof set;
+  Uint8Array.prototype.copyWithin = function (this: Uint8Array, target: number, start: number, end?: number) {
+    count(this, (end ?? this.length) - start);
+    return copyWithin.call(this, target, start, end);
+  } as typeof copyWithin;
   let got;
-  for (let off = 0; off < record.length; off += 700) {
-    const n = Math.min(700, record.length - off);
-    reused.set(record.subarray(off, off + n));
-    reader.push(reused.subarray(0, n));
-    got = reader.next();
-    reader.ownBuffered(reused.buffer);
-    reused.fill(0xee);
-    const chunks = (reader as unknown as { chunks: Uint8Array[] }).chunks;
-    // Every chunk copied by an earlier call is still the same object: nothing is copied twice.
-    for (const o of owned) if (got === undefined) assert.ok(chunks.includes(o), 'an owned chunk was recopied');
-    owned.push(...chunks.filter((c) => !owned.includes(c)));
-    assert.ok(chunks.every((c) => c.buffer !== reused.buffer), 'no chunk refers to the reused buffer');
+  try {
+    for (let off = 0; off < record.length; off += 700) {
+      const n = Math.min(700, record.length - off);
+      set.call(reused, record.subarray(off, off + n));
+      reader.push(reused.subarray(0, n));
+      got = reader.next();
+      reader.ownBuffered(reused.buffer);
+      reused.fill(0xee);
+      const chunks = (reader as unknown as { chunks: Uint8Array[] }).chunks;
+      assert.ok(chunks.every((c) => c.buffer !== reused.buffer), 'no chunk refers to the reused buffer');
+    }
+  } finally {
+    Uint8Array.prototype.set = set;
+    Uint8Array.prototype.copyWithin = copyWithin;
   }
   assert.ok(got);
   assert.equal(got.type, 22);
   assert.deepEqual(got.payload, record.subarray(5));
+  // Each byte left the reused buffer once, plus one copy of the whole record handed over (an
+  // unprotected record is never a view of the reused carry); recopying what is buffered at every
+  // read would copy 700 + 1400 + ... bytes, over three times the record.
+  assert.ok(copied <= 2 * record.length, `copied ${copied} bytes for a ${record.length}-byte record`);
+});
+
+test('RecordReader: a record cut by every read completes in the carry, and earlier records keep their bytes', () => {
+  // Unprotected records of several sizes through one reused buffer, read in steps that leave
+  // 0..n bytes of the next record behind, and records left unread across reads. As the connection
+  // does, a payload that is a view of the caller's buffer is copied at once; any other payload is
+  // the reader's to keep valid, and must not be a view of its carry, which later reads overwrite.
+  const records: Uint8Array[] = [];
+  for (const len of [1, 300, 16384, 5, 16384, 2000, 7]) {
+    const r = new Uint8Array(5 + len);
+    r.set([22, 3, 3, len >> 8, len & 0xff]);
+    for (let i = 5; i < r.length; i++) r[i] = (i * 7 + len) & 0xff;
+    records.push(r);
+  }
+  const wire = Buffer.concat(records);
+  for (const step of [1, 3, 700, 16389, 20000, 40000]) {
+    for (const pullEvery of [1, 2]) {
+      const reader = new RecordReader();
+      const reused = Buffer.alloc(step);
+      const payloads: Uint8Array[] = [];
+      let reads = 0;
+      for (let off = 0; off < wire.length; off += step) {
+        const n = Math.min(step, wire.length - off);
+        reused.set(wire.subarray(off, off + n));
+        reader.push(reused.subarray(0, n));
+        // pullEvery 2: every other read leaves its records buffered (a paused connection).
+        if (++reads % pullEvery === 0 || off + n === wire.length) for (let r = reader.next(); r; r = reader.next()) payloads.push(r.payload.buffer === reused.buffer ? new Uint8Array(r.payload) : r.payload);
+        reader.ownBuffered(reused.buffer);
+        reused.fill(0xee);
+      }
+      assert.equal(payloads.length, records.length, `step ${step}: every record`);
+      payloads.forEach((p, i) => assert.deepEqual(p, records[i]!.subarray(5), `step ${step}, pull ${pullEvery}: record ${i} intact after later reads`));
+      assert.equal(reader.bufferedBytes, 0);
+    }
+  }
 });
