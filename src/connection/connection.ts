@@ -139,7 +139,12 @@ export class Connection implements TlsConnection {
     return this.fail;
   }
   get outgoingBytes(): number {
-    return this.writer.queuedBytes;
+    // A flight not yet framed counts too (its messages, not their record headers): non-zero
+    // exactly when takeOutgoing() has something to return.
+    let n = this.writer.queuedBytes;
+    const pending = this.pendingHandshake;
+    if (pending !== null) for (const m of pending) n += m.length;
+    return n;
   }
 
   start(): ConnectionEvent[] {
@@ -177,7 +182,8 @@ export class Connection implements TlsConnection {
   }
 
   takeOutgoing(): Uint8Array[] {
-    this.guard(() => this.flushHandshake());
+    // The socket asks after every read: without a pending flight there is nothing to guard.
+    if (this.pendingHandshake !== null) this.guard(() => this.flushHandshake());
     return this.writer.take();
   }
 
@@ -510,7 +516,7 @@ export class Connection implements TlsConnection {
   }
 
   private drain(): ConnectionEvent[] {
-    if (!this.fail) this.guard(() => this.flushHandshake());
+    if (!this.fail && this.pendingHandshake !== null) this.guard(() => this.flushHandshake());
     const out = this.events ?? [];
     this.events = null;
     return out;

@@ -94,7 +94,7 @@ export interface TlsConnection {
   enableOutgoingReuse(): void;
   /** Every chunk taken so far is no longer referenced (see enableOutgoingReuse). */
   releaseOutgoing(): void;
-  /** Bytes currently waiting in the outgoing queue. */
+  /** Bytes waiting to be taken with takeOutgoing() (a flight not yet framed counts its messages). */
   readonly outgoingBytes: number;
   /** Encrypts application data (after handshakeDone; throws before or after close). */
   write(data: Uint8Array): void;

@@ -162,7 +162,8 @@ export class TLSSocket extends TLSSocketStream {
     this[kOwner]!.onRawData(chunk);
   }
   private static onTransportRead(this: Transport, nread: number, buf: Buffer): void {
-    this[kOwner]!.onRawData(buf.subarray(0, nread), true);
+    // A plain view: Buffer#subarray is JavaScript (three calls per read before it is optimised).
+    this[kOwner]!.onRawData(new Uint8Array(buf.buffer, buf.byteOffset, nread), true);
   }
 
   private createClientEngine(): TlsConnection {
@@ -214,7 +215,7 @@ export class TLSSocket extends TLSSocketStream {
   }
 
   /** `transient`: the bytes live in the shared read buffer and are only valid during this call. */
-  private onRawData(chunk: Buffer | string, transient = false): void {
+  private onRawData(chunk: Uint8Array | string, transient = false): void {
     const conn = this.conn;
     if (!conn || this.destroyed) return;
     this.refreshTimeout();
@@ -232,9 +233,10 @@ export class TLSSocket extends TLSSocketStream {
     const wasEstablished = this.secureEstablished;
     if (!wasEstablished) raw?.cork();
     try {
-      this.flush();
+      // Most reads of an established connection queue nothing to send: no flush to call then.
+      if (conn.outgoingBytes > 0) this.flush();
       this.handleEvents(events);
-      this.flush();
+      if (conn.outgoingBytes > 0) this.flush();
     } finally {
       if (raw && raw.writableCorked > 0) {
         // The handshake just completed: code that awaits 'secureConnect' (a promise) writes in a
