@@ -128,9 +128,9 @@ class TieredAeadKey extends NodeKeyHolder implements AeadKeyInto {
   // wiped: one object per traffic key and direction, not a NodeAeadKey beside this one.
 
   /** The native key once this key has carried enough bytes, else null (use node:crypto). */
-  private native(bytes: number): AeadKeyInto | null {
+  private native(bytes: number, encrypt: boolean): AeadKeyInto | null {
     if (this.fast !== null || (this.untilPromotion -= bytes) > 0 || this.disposed) return this.fast;
-    this.fast = nativeAead(this.algorithm, this.key); // copies the bytes into OpenSSL's context
+    this.fast = nativeAead(this.algorithm, this.key, encrypt); // copies the bytes into OpenSSL's context
     // After promotion node:crypto is never used again: no second copy of the secret stays around.
     if (this.fast !== null) this.key.fill(0);
     return this.fast;
@@ -142,17 +142,17 @@ class TieredAeadKey extends NodeKeyHolder implements AeadKeyInto {
   }
 
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array[] {
-    const fast = this.native(plaintext.length);
+    const fast = this.native(plaintext.length, true);
     return fast ? fast.seal(nonce, aad, plaintext) : nodeSeal(this.algorithm, this.usableKey(), nonce, aad, plaintext);
   }
 
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
-    const fast = this.native(ciphertextAndTag.length);
+    const fast = this.native(ciphertextAndTag.length, false);
     return fast ? fast.open(nonce, aad, ciphertextAndTag) : this.openWithNodeCrypto(nonce, aad, ciphertextAndTag);
   }
 
   sealInto(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, innerType: number, out: Uint8Array, offset: number): number {
-    const fast = this.native(plaintext.length);
+    const fast = this.native(plaintext.length, true);
     if (fast) return fast.sealInto(nonce, aad, plaintext, innerType, out, offset);
     if (nonce.length !== AEAD_NONCE_LENGTH) throw new RangeError(`AEAD nonce must be ${AEAD_NONCE_LENGTH} bytes, got ${nonce.length}`);
     if (!Number.isInteger(innerType) || innerType < -1 || innerType > 255) throw new RangeError(`inner type ${innerType} out of range`);
@@ -175,7 +175,7 @@ class TieredAeadKey extends NodeKeyHolder implements AeadKeyInto {
   }
 
   openInto(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array, out: Uint8Array, offset: number): number {
-    const fast = this.native(ciphertextAndTag.length);
+    const fast = this.native(ciphertextAndTag.length, false);
     if (fast) return fast.openInto(nonce, aad, ciphertextAndTag, out, offset);
     const pt = this.openWithNodeCrypto(nonce, aad, ciphertextAndTag);
     if (pt === null || !Number.isInteger(offset) || offset < 0 || offset > out.length || out.length - offset < pt.length) return -1;

@@ -17,8 +17,8 @@ interface NativeBinding {
   create(alg: number, key: Uint8Array, encrypt: boolean): object;
   seal(h: object, nonce: Uint8Array, aad: Uint8Array, pt: Uint8Array, type: number, out: Uint8Array, offset: number): number;
   open(h: object, nonce: Uint8Array, aad: Uint8Array, ctAndTag: Uint8Array, out: Uint8Array, offset: number): number;
-  /** Frees a context now (absent from addons built before it existed: the GC frees it then). */
-  dispose?(h: object): void;
+  /** Frees a context now; later seal/open on it fail. */
+  dispose(h: object): void;
 }
 
 const ALG_ID: Record<AeadAlgorithm, number> = { 'aes-128-gcm': 0, 'aes-256-gcm': 1, 'chacha20-poly1305': 2 };
@@ -35,7 +35,9 @@ export function nativeAeadBinding(): NativeBinding | null {
   const require = createRequire(import.meta.url);
   for (const rel of CANDIDATES) {
     try {
-      binding = require(rel) as NativeBinding;
+      const b = require(rel) as Partial<NativeBinding>;
+      // An addon built before dispose() existed could not forget a key: node:crypto instead.
+      if (typeof b.dispose === 'function') binding = b as NativeBinding;
       break;
     } catch {
       // not built here: try the next location, else node:crypto it is
@@ -44,24 +46,46 @@ export function nativeAeadBinding(): NativeBinding | null {
   return binding;
 }
 
+/** A context whose cipher is already freed: every seal and open on it fails. */
+let deadContext: object | null = null;
+function dead(native: NativeBinding): object {
+  if (deadContext === null) {
+    deadContext = native.create(ALG_ID['aes-128-gcm'], new Uint8Array(16), true);
+    native.dispose(deadContext);
+  }
+  return deadContext;
+}
+
 class NativeAeadKey implements AeadKeyInto {
   // A traffic key protects one direction, so only one of the two contexts is ever made.
   private sealer: object | null = null;
   private opener: object | null = null;
   private key: Uint8Array | null;
+  /**
+   * Set by dispose() and read only off the hot path (when a context is made, and to name a
+   * failure). Optimised seal/open code that read it would be thrown away at the first dispose():
+   * V8 treats a field nothing has rewritten yet as constant and deoptimises what relied on that
+   * when it changes, so each process recompiled its record path after its first connection.
+   */
   private disposed = false;
 
   constructor(
     readonly algorithm: AeadAlgorithm,
     key: Uint8Array,
     private readonly native: NativeBinding,
+    encrypt?: boolean,
   ) {
     this.key = new Uint8Array(key); // a copy (a Buffer's slice() would be a view): the caller may wipe its bytes
+    // Made now when the direction is known, so the per-record calls never take the making branch:
+    // optimised code that had not seen it would be thrown away when a new connection's key took it.
+    if (encrypt !== undefined) this.context(encrypt);
   }
 
   private context(encrypt: boolean): object {
     const existing = encrypt ? this.sealer : this.opener;
     if (existing) return existing;
+    // After dispose() a direction never used gets no context from the wiped key.
+    if (this.disposed) return dead(this.native);
     const h = this.native.create(ALG_ID[this.algorithm], this.key!, encrypt);
     if (encrypt) this.sealer = h;
     else this.opener = h;
@@ -70,15 +94,14 @@ class NativeAeadKey implements AeadKeyInto {
   }
 
   sealInto(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, innerType: number, out: Uint8Array, offset: number): number {
-    if (this.disposed) throw new Error('AEAD key used after dispose()');
+    // A disposed key's contexts are freed (or dead): the native call fails and says nothing more.
     const n = this.native.seal(this.context(true), nonce, aad, plaintext, innerType, out, offset);
-    if (n < 0) throw new RangeError(`AEAD seal failed (${plaintext.length} bytes into ${out.length - offset})`);
+    if (n < 0) throw this.disposed ? new Error('AEAD key used after dispose()') : new RangeError(`AEAD seal failed (${plaintext.length} bytes into ${out.length - offset})`);
     return n;
   }
 
   openInto(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array, out: Uint8Array, offset: number): number {
     if (ciphertextAndTag.length < AEAD_TAG_LENGTH || nonce.length !== AEAD_NONCE_LENGTH) return -1;
-    if (this.disposed) return -1;
     return this.native.open(this.context(false), nonce, aad, ciphertextAndTag, out, offset);
   }
 
@@ -93,8 +116,8 @@ class NativeAeadKey implements AeadKeyInto {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    if (this.sealer) this.native.dispose?.(this.sealer);
-    if (this.opener) this.native.dispose?.(this.opener);
+    if (this.sealer) this.native.dispose(this.sealer);
+    if (this.opener) this.native.dispose(this.opener);
     this.key?.fill(0);
   }
 
@@ -113,8 +136,11 @@ class NativeAeadKey implements AeadKeyInto {
   }
 }
 
-/** A native AEAD key, or null when the addon is unavailable. */
-export function nativeAead(alg: AeadAlgorithm, key: Uint8Array): AeadKeyInto | null {
+/**
+ * A native AEAD key, or null when the addon is unavailable. `encrypt`, when known, makes the
+ * cipher context for that direction at once (else at first use).
+ */
+export function nativeAead(alg: AeadAlgorithm, key: Uint8Array, encrypt?: boolean): AeadKeyInto | null {
   const native = nativeAeadBinding();
-  return native ? new NativeAeadKey(alg, key, native) : null;
+  return native ? new NativeAeadKey(alg, key, native, encrypt) : null;
 }
