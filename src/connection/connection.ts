@@ -81,6 +81,12 @@ export class Connection implements TlsConnection {
   private paused = false;
   /** Events for the next drain; null while there are none (no empty array kept per connection). */
   private events: ConnectionEvent[] | null = null;
+  /**
+   * The last queued event while it is a data event, which the next record may widen (data()).
+   * Read from here, not from the queue: the queue holds events of several shapes, and code
+   * optimised on data events alone was thrown away when a handshake event came first.
+   */
+  private openData: { type: 'data'; data: Uint8Array } | null = null;
   private fail: TlsError | undefined;
   private summary: NegotiatedParams | undefined;
   private sentClose = false;
@@ -204,7 +210,9 @@ export class Connection implements TlsConnection {
     this.flushHandshake();
     // RFC 8446 §5.5: rekey before the AEAD usage limit instead of failing at it.
     if (this.writer.keyUpdateDue && this.state instanceof ExpectTraffic) this.state.sendKeyUpdate(this.io, false);
-    this.writer.seal(ContentType.application_data, data);
+    // The record path sees plain Uint8Arrays only, as our own alerts and handshake messages are:
+    // optimised for an application's Buffers alone, it was thrown away at the first close_notify.
+    this.writer.seal(ContentType.application_data, new Uint8Array(data.buffer, data.byteOffset, data.length));
   }
 
   close(): void {
@@ -246,6 +254,7 @@ export class Connection implements TlsConnection {
     this.reader.dispose();
     this.writer.dispose();
     this.events = null;
+    this.openData = null;
     this.pendingHandshake = null;
     this.joiner = null;
     this.traceOption = NEVER_TRACE;
@@ -456,19 +465,21 @@ export class Connection implements TlsConnection {
    * plaintext slab) become one chunk: one event, and one stream push, per read instead of per record.
    */
   private data(payload: Uint8Array): void {
-    const events = this.events;
-    const last = events !== null ? events[events.length - 1] : undefined;
-    if (last?.type === 'data' && last.data.buffer === payload.buffer && last.data.byteOffset + last.data.byteLength === payload.byteOffset) {
+    const last = this.openData;
+    if (last !== null && last.data.buffer === payload.buffer && last.data.byteOffset + last.data.byteLength === payload.byteOffset) {
       // The event is still only in our queue: widen its view rather than make another event.
       last.data = new Uint8Array(payload.buffer, last.data.byteOffset, last.data.byteLength + payload.byteLength);
       return;
     }
-    this.event({ type: 'data', data: payload });
+    const e: { type: 'data'; data: Uint8Array } = { type: 'data', data: payload };
+    this.event(e);
+    this.openData = e;
   }
 
   /** Queues an event for the next drain (the queue exists only while it holds events). */
   private event(e: ConnectionEvent): void {
     (this.events ??= []).push(e);
+    this.openData = null;
   }
 
   private flushHandshake(): void {
@@ -519,6 +530,7 @@ export class Connection implements TlsConnection {
     if (!this.fail && this.pendingHandshake !== null) this.guard(() => this.flushHandshake());
     const out = this.events ?? [];
     this.events = null;
+    this.openData = null;
     return out;
   }
 }

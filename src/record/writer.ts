@@ -96,7 +96,11 @@ export class RecordWriter {
       if (this.seq >= p.recordLimit) {
         throw new TlsError(AlertDescription.internal_error, 'WriteKeyUsageLimitReached', `${this.seq} records under one key; a KeyUpdate was due`);
       }
-      const frag = off === 0 && payload.length <= this.fragment ? payload : payload.subarray(off, Math.min(payload.length, off + this.fragment));
+      // Always a plain view, even of a whole payload: payload.subarray() would run Buffer#subarray
+      // for a Buffer (JavaScript the optimising compiler inlines here, doubling the loop's compile
+      // time), and a branch for whole payloads, untaken in a bulk transfer of large writes, threw
+      // the optimised loop away at the first small record (a close_notify).
+      const frag = new Uint8Array(payload.buffer, payload.byteOffset + off, Math.min(payload.length - off, this.fragment));
       const chunks = p.seal(type, frag, this.seq++, this.arenas);
       for (const c of chunks) this.push(c);
     }
