@@ -35,6 +35,9 @@ const HTTP_METHOD_STARTS = ['GET ', 'POST', 'HEAD', 'PUT ', 'DELE', 'OPTI', 'PAT
  */
 let scratch: Uint8Array | null = null;
 
+/** nextProtected() dropped a rejected early-data record: next() goes on to the next one. */
+const SKIPPED = Symbol('skipped');
+
 /** The largest record on the wire: a carry buffer holds any partial record. */
 const CARRY_BYTES = RECORD_HEADER_LENGTH + MAX_CIPHERTEXT_LENGTH_TLS12;
 
@@ -199,62 +202,84 @@ export class RecordReader {
   next(): InboundRecord | undefined {
     if (this.failure) throw this.failure;
     try {
-      return this.nextRecord();
+      // A loop, not recursion: skipped early-data records may be many.
+      for (;;) {
+        // Protected records and the others (a hello, change_cipher_spec, an alert before keys)
+        // go separate ways. Records of the second kind come first in every connection, before
+        // V8 records type feedback for a function; the optimised protected path, had it held them,
+        // was thrown away at the next connection's first record and recompiled during its transfer.
+        const r = this.buffered >= RECORD_HEADER_LENGTH && this.isProtectedRecord(this.peek(0)) ? this.nextProtected() : this.nextUnprotected();
+        if (r !== SKIPPED) return r;
+      }
     } catch (e) {
       this.failure = e instanceof TlsError ? e : fail(AlertDescription.internal_error, 'RecordLayerInternalError', String(e));
       throw this.failure;
     }
   }
 
-  private nextRecord(): InboundRecord | undefined {
-    // A loop, not recursion: skipped early-data records may be many.
-    for (;;) {
-      if (this.buffered < RECORD_HEADER_LENGTH) return undefined;
-      const type = this.peek(0);
-      const length = (this.peek(3) << 8) | this.peek(4);
-      const protectedRecord = this.protection !== null && type !== ContentType.change_cipher_spec && !this.isTolerableCleartextAlert(type);
-      // Checked before the body arrives, so garbage fails at once instead of waiting for 64 KiB.
-      this.checkHeader(type, this.peek(1), length, protectedRecord);
-      if (this.buffered < RECORD_HEADER_LENGTH + length) return undefined;
+  /** A record of this outer type must be deprotected under the current read key. */
+  private isProtectedRecord(type: number): boolean {
+    return this.protection !== null && type !== ContentType.change_cipher_spec && !this.isTolerableCleartextAlert(type);
+  }
 
-      const record = this.take(RECORD_HEADER_LENGTH + length, protectedRecord);
-      const header = record.subarray(0, RECORD_HEADER_LENGTH);
-      const body = record.subarray(RECORD_HEADER_LENGTH);
+  /**
+   * The length of the whole record at the head, its header checked (before the body arrives, so
+   * garbage fails at once instead of waiting for 64 KiB); -1 while it is incomplete.
+   */
+  private headRecordLength(protectedRecord: boolean): number {
+    if (this.buffered < RECORD_HEADER_LENGTH) return -1;
+    const length = (this.peek(3) << 8) | this.peek(4);
+    this.checkHeader(this.peek(0), this.peek(1), length, protectedRecord);
+    return this.buffered < RECORD_HEADER_LENGTH + length ? -1 : RECORD_HEADER_LENGTH + length;
+  }
 
-      // change_cipher_spec is never protected; the handshake decides whether one is allowed now.
-      if (type === ContentType.change_cipher_spec) {
-        // RFC 8446 §5: "An implementation which receives any other change_cipher_spec value ...
-        // MUST abort the handshake with an 'unexpected_message' alert." (RFC 5246 §7.1: one byte, 1.)
-        if (body.length !== 1 || body[0] !== 1) throw fail(AlertDescription.unexpected_message, 'MalformedChangeCipherSpec', `change_cipher_spec record of ${body.length} bytes`);
-        return { type, payload: body };
-      }
-      if (!protectedRecord || this.protection === null) return this.deliver(type, body);
-
-      if (this.seq >= SEQUENCE_LIMIT) throw fail(AlertDescription.internal_error, 'ReadSequenceExhausted', 'read sequence number exhausted');
-      let inner: InboundRecord;
-      try {
-        // Only a protection that decrypts into a slab gets one: for the others the slab would stay
-        // empty and its sizing walk over the buffered headers would run for every record.
-        const p = this.protection;
-        inner = p.open(header, body, this.seq, p.opensIntoSlab === true ? this.plaintextSlab(body.length) : undefined);
-      } catch (e) {
-        if (this.earlyDataSkipBudget > 0 && e instanceof TlsError && e.alert === AlertDescription.bad_record_mac && body.length <= this.earlyDataSkipBudget) {
-          this.earlyDataSkipBudget -= body.length; // rejected 0-RTT: drop it; the sequence number stays
-          continue;
-        }
-        throw e;
-      }
-      this.earlyDataSkipBudget = 0;
-      this.seq++;
-      // A provider whose open() returned a view of its input must not leave us a view of scratch
-      // or of the carry, both reused. (new Uint8Array(view) copies; a Buffer's slice() would not.)
-      const from = inner.payload.buffer;
-      if (from === scratch?.buffer || from === this.carry?.buffer) inner = { type: inner.type, payload: new Uint8Array(inner.payload) };
-      if (!KNOWN_TYPES.has(inner.type) || inner.type === ContentType.change_cipher_spec) {
-        throw fail(AlertDescription.unexpected_message, 'UnexpectedInnerContentType', `protected record of content type ${nameOf(ContentType, inner.type)}`);
-      }
-      return this.deliver(inner.type, inner.payload);
+  /** A record sent in the clear: before keys, change_cipher_spec, or a tolerated early alert. */
+  private nextUnprotected(): InboundRecord | undefined {
+    const n = this.headRecordLength(false);
+    if (n < 0) return undefined;
+    const type = this.peek(0);
+    const body = this.take(n).subarray(RECORD_HEADER_LENGTH);
+    // change_cipher_spec is never protected; the handshake decides whether one is allowed now.
+    if (type === ContentType.change_cipher_spec) {
+      // RFC 8446 §5: "An implementation which receives any other change_cipher_spec value ...
+      // MUST abort the handshake with an 'unexpected_message' alert." (RFC 5246 §7.1: one byte, 1.)
+      if (body.length !== 1 || body[0] !== 1) throw fail(AlertDescription.unexpected_message, 'MalformedChangeCipherSpec', `change_cipher_spec record of ${body.length} bytes`);
+      return { type, payload: body };
     }
+    return this.deliver(type, body);
+  }
+
+  /** A record under the read key; SKIPPED when it was rejected early data to drop. */
+  private nextProtected(): InboundRecord | undefined | typeof SKIPPED {
+    const n = this.headRecordLength(true);
+    if (n < 0) return undefined;
+    const record = this.take(n, true);
+    const header = record.subarray(0, RECORD_HEADER_LENGTH);
+    const body = record.subarray(RECORD_HEADER_LENGTH);
+    if (this.seq >= SEQUENCE_LIMIT) throw fail(AlertDescription.internal_error, 'ReadSequenceExhausted', 'read sequence number exhausted');
+    let inner: InboundRecord;
+    try {
+      // Only a protection that decrypts into a slab gets one: for the others the slab would stay
+      // empty and its sizing walk over the buffered headers would run for every record.
+      const p = this.protection!;
+      inner = p.open(header, body, this.seq, p.opensIntoSlab === true ? this.plaintextSlab(body.length) : undefined);
+    } catch (e) {
+      if (this.earlyDataSkipBudget > 0 && e instanceof TlsError && e.alert === AlertDescription.bad_record_mac && body.length <= this.earlyDataSkipBudget) {
+        this.earlyDataSkipBudget -= body.length; // rejected 0-RTT: drop it; the sequence number stays
+        return SKIPPED;
+      }
+      throw e;
+    }
+    this.earlyDataSkipBudget = 0;
+    this.seq++;
+    // A provider whose open() returned a view of its input must not leave us a view of scratch
+    // or of the carry, both reused. (new Uint8Array(view) copies; a Buffer's slice() would not.)
+    const from = inner.payload.buffer;
+    if (from === scratch?.buffer || from === this.carry?.buffer) inner = { type: inner.type, payload: new Uint8Array(inner.payload) };
+    if (!KNOWN_TYPES.has(inner.type) || inner.type === ContentType.change_cipher_spec) {
+      throw fail(AlertDescription.unexpected_message, 'UnexpectedInnerContentType', `protected record of content type ${nameOf(ContentType, inner.type)}`);
+    }
+    return this.deliver(inner.type, inner.payload);
   }
 
   private plaintextSlab(bodyLength: number): PlaintextSlab {
