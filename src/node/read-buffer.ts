@@ -35,6 +35,8 @@ import net from 'node:net';
  * often; the receiver's rose 3 %); in `npm run bench`'s fresh processes, where each read's
  * JavaScript is not optimised yet, 512 KiB was 5-11 % faster. The sender's saving is a loopback
  * effect of sharing the machine; for the receiver itself, larger reads cost less. 512 it stays.
+ * Round 8 measured 64 KiB once more: equal in the harness's steady state, 10-13 % slower in
+ * `npm run bench`'s fresh processes.
  */
 export const SHARED_READ_BUFFER_SIZE = 512 * 1024;
 
