@@ -154,7 +154,8 @@ export class Connection implements TlsConnection {
   }
 
   start(): ConnectionEvent[] {
-    this.begin();
+    // A disposed client sends no ClientHello (its config is gone); the drain is empty.
+    if (!this.disposed) this.begin();
     return this.drain();
   }
 
@@ -216,7 +217,8 @@ export class Connection implements TlsConnection {
   }
 
   close(): void {
-    if (this.fail || this.sentClose) return;
+    // After dispose() the keys are gone: there is nothing to close, as after a failure.
+    if (this.fail || this.sentClose || this.disposed) return;
     this.sentClose = true;
     this.flushHandshake();
     this.writeRecord(ContentType.alert, encodeAlert(AlertLevel.warning, AlertDescription.close_notify));
@@ -257,6 +259,7 @@ export class Connection implements TlsConnection {
     this.openData = null;
     this.pendingHandshake = null;
     this.joiner = null;
+    this.config = null; // disposed mid-handshake: the config is let go as a completed handshake lets it go
     this.traceOption = NEVER_TRACE;
   }
 

@@ -30,3 +30,27 @@ test('dispose() wipes the secrets and then refuses write, keyUpdate and exportin
   assert.deepEqual(server.receive(later), [], 'records after dispose are not opened');
   assert.equal(server.failure, undefined, 'dispose is not a failure');
 });
+
+test('after dispose() start() and close() do nothing, and a connection disposed mid-handshake lets its config go', () => {
+  const { client, server } = makePair();
+  client.dispose();
+  assert.deepEqual(client.start(), [], 'a disposed client sends no ClientHello');
+  assert.equal(client.outgoingBytes, 0);
+
+  const pair = makePair();
+  const events = pair.client.start();
+  assert.deepEqual(events.filter((e) => e.type === 'error'), []);
+  server.receive(takeAll(pair.client)); // another server: only to show the hello was real
+  assert.ok((pair.client as unknown as { config: unknown }).config !== null, 'the config is kept while the handshake runs');
+  pair.client.dispose();
+  assert.equal((pair.client as unknown as { config: unknown }).config, null, 'disposed mid-handshake: the config is let go');
+  assert.doesNotThrow(() => pair.client.close(), 'close() after dispose() throws nothing');
+  assert.equal(pair.client.outgoingBytes, 0, 'and queues no close_notify');
+
+  // Established, then disposed: close() sends nothing either (its keys are freed).
+  const est = makePair();
+  handshake(est.client, est.server);
+  est.client.dispose();
+  assert.doesNotThrow(() => est.client.close());
+  assert.deepEqual(takeAll(est.client), new Uint8Array(0));
+});
