@@ -60,8 +60,12 @@ export class RecordWriter {
 
   /** The seam for other protection modes (TLS 1.2 AEAD / CBC). */
   setWriteProtection(protection: WriteProtection): void {
+    // The key it replaces (handshake keys, or the key before a KeyUpdate) is forgotten now, not
+    // when the collector gets to it (RFC 8446 §7.2: a secret no longer needed SHOULD be erased).
+    const old = this.protection;
     this.protection = protection;
     this.seq = 0;
+    if (old !== null && old !== protection) old.dispose?.();
   }
 
   /**

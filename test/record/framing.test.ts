@@ -589,3 +589,26 @@ test('sealed records (native AEAD): whole records in shared 256 KiB slabs, never
   assert.equal(got.length, payloads.length);
   got.forEach((g, i) => assert.equal(g.payload, toHex(payloads[i]!), `record ${i}`));
 });
+
+test('installing a new key disposes the one it replaces (RFC 8446 §7.2), and only that one', () => {
+  for (const make of [aes, nodeAes]) {
+    const w = new RecordWriter();
+    const r = new RecordReader();
+    const first = { w: make(), r: make() };
+    w.setWriteKey13(first.w, iv);
+    r.setReadKey13(first.r, iv);
+    const second = { w: make(), r: make() };
+    w.setWriteKey13(second.w, iv);
+    r.setReadKey13(second.r, iv);
+    const nonce = new Uint8Array(12);
+    const aad = Uint8Array.of(23, 3, 3, 0, 17);
+    // The replaced keys refuse to work: their bytes are gone.
+    assert.throws(() => first.w.seal(nonce, aad, Uint8Array.of(1)), /dispose/);
+    const sealed = concatBytes(...second.w.seal(nonce, aad, Uint8Array.of(1)));
+    assert.equal(first.r.open(nonce, aad, sealed), null);
+    // The new ones work, through the record layer too.
+    w.seal(T.application_data, Uint8Array.of(1, 2, 3));
+    r.push(concatBytes(...w.take()));
+    assert.deepEqual(r.next()?.payload, Uint8Array.of(1, 2, 3));
+  }
+});
