@@ -208,11 +208,13 @@ export class RecordReader {
     try {
       // A loop, not recursion: skipped early-data records may be many.
       for (;;) {
+        if (this.buffered < RECORD_HEADER_LENGTH) return undefined;
         // Protected records and the others (a hello, change_cipher_spec, an alert before keys)
         // go separate ways. Records of the second kind come first in every connection, before
         // V8 records type feedback for a function; the optimised protected path, had it held them,
         // was thrown away at the next connection's first record and recompiled during its transfer.
-        const r = this.buffered >= RECORD_HEADER_LENGTH && this.isProtectedRecord(this.peek(0)) ? this.nextProtected() : this.nextUnprotected();
+        const type = this.peek(0);
+        const r = this.isProtectedRecord(type) ? this.nextProtected(type) : this.nextUnprotected(type);
         if (r !== SKIPPED) return r;
       }
     } catch (e) {
@@ -227,21 +229,20 @@ export class RecordReader {
   }
 
   /**
-   * The length of the whole record at the head, its header checked (before the body arrives, so
-   * garbage fails at once instead of waiting for 64 KiB); -1 while it is incomplete.
+   * The length of the whole record at the head (its header buffered, of outer type `type`), the
+   * header checked before the body arrives, so garbage fails at once instead of waiting for
+   * 64 KiB; -1 while the body is incomplete.
    */
-  private headRecordLength(protectedRecord: boolean): number {
-    if (this.buffered < RECORD_HEADER_LENGTH) return -1;
+  private headRecordLength(type: number, protectedRecord: boolean): number {
     const length = (this.peek(3) << 8) | this.peek(4);
-    this.checkHeader(this.peek(0), this.peek(1), length, protectedRecord);
+    this.checkHeader(type, this.peek(1), length, protectedRecord);
     return this.buffered < RECORD_HEADER_LENGTH + length ? -1 : RECORD_HEADER_LENGTH + length;
   }
 
   /** A record sent in the clear: before keys, change_cipher_spec, or a tolerated early alert. */
-  private nextUnprotected(): InboundRecord | undefined {
-    const n = this.headRecordLength(false);
+  private nextUnprotected(type: number): InboundRecord | undefined {
+    const n = this.headRecordLength(type, false);
     if (n < 0) return undefined;
-    const type = this.peek(0);
     const body = this.take(n).subarray(RECORD_HEADER_LENGTH);
     // change_cipher_spec is never protected; the handshake decides whether one is allowed now.
     if (type === ContentType.change_cipher_spec) {
@@ -254,8 +255,8 @@ export class RecordReader {
   }
 
   /** A record under the read key; SKIPPED when it was rejected early data to drop. */
-  private nextProtected(): InboundRecord | undefined | typeof SKIPPED {
-    const n = this.headRecordLength(true);
+  private nextProtected(type: number): InboundRecord | undefined | typeof SKIPPED {
+    const n = this.headRecordLength(type, true);
     if (n < 0) return undefined;
     const record = this.take(n, true);
     const header = record.subarray(0, RECORD_HEADER_LENGTH);
