@@ -236,7 +236,7 @@ export class Connection implements TlsConnection {
   resumeHandshake(decision: ServerHelloDecision): ConnectionEvent[] {
     if (this.fail || this.disposed) return this.drain();
     const state = this.state;
-    if (!state?.paused || !state.resume) throw new Error('resumeHandshake called while the handshake is not waiting for a decision');
+    if (!this.paused || !state?.resume) throw new Error('resumeHandshake called while the handshake is not waiting for a decision');
     this.guard(() => {
       this.enter(state.resume!(this.io, decision));
       this.pump();
