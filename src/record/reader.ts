@@ -117,8 +117,9 @@ export class RecordReader {
       const from = c === this.head ? this.headOffset : 0;
       const n = chunk.length - from;
       if (chunk.buffer === carry.buffer) {
-        // Bytes gathered by an earlier call: moved only if a record before them was consumed.
-        const start = chunk.byteOffset - carry.byteOffset + from;
+        // Bytes gathered by an earlier call (the carry is an ArrayBuffer of its own, at offset 0):
+        // moved only if a record before them was consumed.
+        const start = chunk.byteOffset + from;
         if (start !== at) carry.copyWithin(at, start, start + n);
       } else {
         carry.set(from === 0 ? chunk : chunk.subarray(from), at);
@@ -417,7 +418,7 @@ export class RecordReader {
     }
     let out: Uint8Array;
     let filled = 0;
-    if (transient && carry !== null && first.buffer === carry.buffer && first.byteOffset === carry.byteOffset && this.headOffset === 0) {
+    if (transient && carry !== null && first.buffer === carry.buffer && first.byteOffset === 0 && this.headOffset === 0) {
       out = carry.subarray(0, n); // the record's start is already there: append the rest
       filled = first.length;
       this.advanceChunk();
