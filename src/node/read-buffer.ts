@@ -37,6 +37,8 @@ import net from 'node:net';
  * effect of sharing the machine; for the receiver itself, larger reads cost less. 512 it stays.
  * Round 8 measured 64 KiB once more: equal in the harness's steady state, 10-13 % slower in
  * `npm run bench`'s fresh processes.
+ * Round 9 measured 256 KiB a third time: 3-10 % ahead in the harness, 8 % behind cold and 15 %
+ * behind warm in `npm run bench`.
  */
 export const SHARED_READ_BUFFER_SIZE = 512 * 1024;
 
