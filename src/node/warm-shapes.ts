@@ -51,16 +51,27 @@ interface Twins {
 
 const twins: [Twins | null, Twins | null] = [null, null];
 
+/** Closes of each side whose sockets are counted: all of the first, then one in RECOUNT_EVERY. */
+export const RECOUNT_FIRST = 16;
+export const RECOUNT_EVERY = 64;
+/** Established connections closed so far, per side. */
+const closes: [number, number] = [0, 0];
+
 /**
  * Call when an established connection is over: `live` is the TLSSocket and its transport, `make`
  * builds an inert pair of the same classes, which is shaped after the live one and kept. Built
- * again only when a closing connection shows more properties than the kept pair (a few
- * microseconds to count them at each close), so the most complete shape is the one kept.
+ * again when a closing connection shows more properties than the kept pair, so the most complete
+ * shape is the one kept. Counting them allocates a key list per object (8.5 KB per connection
+ * with Node 20's sockets, a tenth of a server handshake's garbage), so only the first
+ * RECOUNT_FIRST closes of each side are counted and then one in RECOUNT_EVERY: the shapes a
+ * workload makes show up early, and a rarer, larger one is still picked up later.
  */
 export function keepSocketShapes(live: readonly object[], isServer: boolean, make: (isServer: boolean) => object[]): void {
+  const side = isServer ? 1 : 0;
+  const n = ++closes[side];
+  if (n > RECOUNT_FIRST && n % RECOUNT_EVERY !== 0) return;
   const models = live.flatMap(parts);
   const keys = keyCount(models);
-  const side = isServer ? 1 : 0;
   const kept = twins[side];
   if (kept && kept.keys >= keys) return;
   const made = make(isServer).flatMap(parts);
