@@ -197,8 +197,8 @@ export function unexpectedMessage(expected: string, got: HandshakeMessage): TlsE
   return new TlsError(AlertDescription.unexpected_message, 'UnexpectedHandshakeMessage', `expected ${expected}, got ${messageName(got.type)}`);
 }
 
-/** Asserts the message type and narrows it. */
-export function expectType<T extends HandshakeMessage['type']>(m: DecodedHandshake, type: T, expected = messageName(type)): Extract<HandshakeMessage, { type: T }> {
-  if (m.msg.type !== type) throw unexpectedMessage(expected, m.msg);
+/** Asserts the message type and narrows it (the expected message's name is made only for the error). */
+export function expectType<T extends HandshakeMessage['type']>(m: DecodedHandshake, type: T, expected?: string): Extract<HandshakeMessage, { type: T }> {
+  if (m.msg.type !== type) throw unexpectedMessage(expected ?? messageName(type), m.msg);
   return m.msg as Extract<HandshakeMessage, { type: T }>;
 }
