@@ -184,7 +184,11 @@ it("the next connection's handshake does not deoptimise a ts-tls server's receiv
   // before V8 kept feedback) and data() at the first data event after a handshake event (1 here
   // with the engine before that round). The third cause, the native key's `disposed` flag, showed
   // in the shared harness's traces but not in this scenario's, so it is not checked here.
-  const record = eagerDeopts(out, ['nextProtected', 'data']);
+  // Counted from the end of the first connection: within it, code optimised before a record was
+  // first cut by the end of a read (the reader's carry still unused) may be deoptimised once when
+  // one is, and under load that moment varies (1 in 8 runs beside a busy loop).
+  const afterFirst = out.slice(out.indexOf('=== connection 0 closed'));
+  const record = eagerDeopts(afterFirst, ['nextProtected', 'data']);
   assert.deepEqual(record, { nextProtected: 0, data: 0 }, `a new connection deoptimised the record path: ${JSON.stringify(record)}`);
 });
 
