@@ -418,7 +418,8 @@ export class RecordReader {
     }
     let out: Uint8Array;
     let filled = 0;
-    if (transient && carry !== null && first.buffer === carry.buffer && first.byteOffset === 0 && this.headOffset === 0) {
+    // A chunk in the carry is the one gatherIntoCarry() made, at its start.
+    if (transient && carry !== null && first.buffer === carry.buffer && this.headOffset === 0) {
       out = carry.subarray(0, n); // the record's start is already there: append the rest
       filled = first.length;
       this.advanceChunk();
